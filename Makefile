@@ -1,0 +1,75 @@
+# k0smotron.fleet: every command a developer, CI or a user needs. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Everything built or installed lives outside the repository, keyed by what it was made from.
+CACHE ?= $(or $(K0SMOTRON_FLEET_CACHE),$(HOME)/.cache/k0smotron-fleet)
+PYTHON ?= python3
+REQUIREMENTS := tests/requirements.txt
+VENV := $(CACHE)/venv-$(shell sha256sum $(REQUIREMENTS) | cut -c1-12)
+TREE := $(CACHE)/tree-$(shell echo '$(CURDIR)' | sha256sum | cut -c1-12)
+# ansible-test wants the collection at .../ansible_collections/k0smotron/fleet: a copy of the
+# working tree is made there for it; playbooks use a link to the repository itself.
+TEST_COLLECTION := $(TREE)/test/ansible_collections/k0smotron/fleet
+RUN_COLLECTIONS := $(TREE)/run
+PYTHON_VERSION := 3.11
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
+export ANSIBLE_FORCE_COLOR ?= 0
+
+.PHONY: pip-bootstrap help venv collection build docs sanity units lint test clean-cache
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Install the Python tools (ansible, kubernetes client, linters) into the cache
+
+$(VENV)/.installed:
+	@echo "[venv] installing $(REQUIREMENTS) into $(VENV)"
+	@start=$$(date +%s); \
+	rm -rf '$(VENV)'; $(PYTHON) -m venv '$(VENV)'; \
+	'$(VENV)/bin/pip' install --quiet --disable-pip-version-check -r $(REQUIREMENTS); \
+	touch '$@'; echo "[venv] done in $$(( $$(date +%s) - start ))s"
+
+collection: venv ## Make k0smotron.fleet (this checkout) visible to ansible-playbook and ansible-doc
+	@mkdir -p '$(RUN_COLLECTIONS)/ansible_collections/k0smotron'
+	@ln -sfn '$(CURDIR)' '$(RUN_COLLECTIONS)/ansible_collections/k0smotron/fleet'
+
+build: venv ## Build the collection tarball (k0smotron-fleet-VERSION.tar.gz)
+	ansible-galaxy collection build --force --output-path . .
+
+docs: collection ## Render every module's documentation
+	@for module in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
+	  echo "[docs] k0smotron.fleet.$$module"; \
+	  ansible-doc k0smotron.fleet.$$module > /dev/null; \
+	done
+
+$(TEST_COLLECTION): FORCE
+	@rm -rf '$@' && mkdir -p '$@'
+	@git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C '$@'
+
+FORCE:
+
+# ansible-test bootstraps pip in its venvs with a script from a host that is not reachable here;
+# tests/utils/get_pip.py does the same from the standard library and PyPI.
+ANSIBLE_TEST_PIP := $$(python -c 'import re, ansible_test._internal.python_requirements as r; \
+	print(re.search(r"pip=.([0-9.]+).", open(r.__file__).read()).group(1))')
+pip-bootstrap: venv
+	@version=$(ANSIBLE_TEST_PIP); target=~/.ansible/test/cache/get_pip_$${version//./_}.py; \
+	mkdir -p "$$(dirname "$$target")"; cmp -s tests/utils/get_pip.py "$$target" || cp tests/utils/get_pip.py "$$target"
+
+sanity: venv pip-bootstrap $(TEST_COLLECTION) ## ansible-test sanity, no ignore files
+	cd '$(TEST_COLLECTION)' && ansible-test sanity --python $(PYTHON_VERSION) --requirements --color no
+
+units: venv pip-bootstrap $(TEST_COLLECTION) ## Unit tests (pytest through ansible-test)
+	cd '$(TEST_COLLECTION)' && ansible-test units --python $(PYTHON_VERSION) --requirements --color no
+
+lint: collection ## ansible-lint at the production profile
+	ansible-lint --profile production
+
+test: sanity units docs ## Every test: sanity, unit, docs (what .ci/run runs)
+
+clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)
+	rm -rf '$(TREE)'

@@ -1,0 +1,261 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The client every module talks to the management cluster through.
+
+It is built from the standard connection options (see ``args.CONNECTION_ARG_SPEC``) on top of
+the official ``kubernetes`` Python client, and addresses resources by their known paths: the
+kinds this collection works with are fixed, so no discovery round trips are spent on them.
+Every call is bounded by ``request_timeout`` and every failure becomes a ``FleetError``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError, translate_api_error
+
+try:
+    import kubernetes
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    import urllib3
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - depends on the machine running the module
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = exc
+    ApiException = ConfigException = Exception
+
+FIELD_MANAGER = "k0smotron.fleet"
+
+
+class Resource:
+    """A Kubernetes resource type: where its objects live in the API."""
+
+    def __init__(self, group, version, plural, kind, namespaced=True):
+        self.group = group
+        self.version = version
+        self.plural = plural
+        self.kind = kind
+        self.namespaced = namespaced
+
+    @property
+    def api_version(self):
+        return "%s/%s" % (self.group, self.version) if self.group else self.version
+
+    @property
+    def full_name(self):
+        """How RBAC names it: ``clusters.k0smotron.io``, or ``secrets`` for the core group."""
+        return "%s.%s" % (self.plural, self.group) if self.group else self.plural
+
+    def path(self, namespace=None, name=None):
+        base = "/apis/%s" % self.api_version if self.group else "/api/%s" % self.version
+        if self.namespaced and namespace:
+            base += "/namespaces/%s" % namespace
+        base += "/" + self.plural
+        if name:
+            base += "/" + name
+        return base
+
+
+CLUSTER = Resource("k0smotron.io", "v1beta2", "clusters", "Cluster")
+JOIN_TOKEN_REQUEST = Resource("k0smotron.io", "v1beta2", "jointokenrequests", "JoinTokenRequest")
+SECRET = Resource("", "v1", "secrets", "Secret")
+POD = Resource("", "v1", "pods", "Pod")
+EVENT = Resource("", "v1", "events", "Event")
+
+
+def _kubeconfig_file(value):
+    """The kubeconfig file to load: the option, else $KUBECONFIG's first entry, else ~/.kube/config."""
+    if value:
+        return os.path.expanduser(value)
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return os.path.expanduser(env.split(os.pathsep)[0])
+    return os.path.expanduser("~/.kube/config")
+
+
+def build_configuration(params):
+    """A ``kubernetes.client.Configuration`` from the module's connection options."""
+    configuration = kubernetes.client.Configuration()
+    kubeconfig = params.get("kubeconfig")
+    context = params.get("context")
+    host = params.get("host")
+    try:
+        if isinstance(kubeconfig, dict):
+            kubernetes.config.load_kube_config_from_dict(
+                config_dict=kubeconfig, context=context, client_configuration=configuration, persist_config=False)
+        elif kubeconfig is not None and not isinstance(kubeconfig, str):
+            raise FleetError(
+                "kubeconfig must be a path to a kubeconfig file or a kubeconfig as a dictionary.",
+                hint="Pass a file path, or the parsed content (for example from lookup('file', ...) | from_yaml).")
+        else:
+            path = _kubeconfig_file(kubeconfig)
+            if os.path.exists(path):
+                kubernetes.config.load_kube_config(
+                    config_file=path, context=context, client_configuration=configuration, persist_config=False)
+            elif kubeconfig:
+                raise FleetError(
+                    "kubeconfig '%s' does not exist." % kubeconfig,
+                    hint="Give the path of the management cluster's kubeconfig, on the host the module runs on.")
+            elif not host:
+                try:
+                    kubernetes.config.load_incluster_config(client_configuration=configuration)
+                except ConfigException:
+                    raise FleetError(
+                        "No connection to the management cluster is configured: no kubeconfig at %s, no host "
+                        "option and not running in a pod." % path,
+                        hint="Set kubeconfig (or K8S_AUTH_KUBECONFIG), or host with api_key or client certificates.")
+    except ConfigException as exc:
+        raise FleetError(
+            "Cannot use the kubeconfig: %s." % exc,
+            hint="Check the kubeconfig option and that context names an existing context.")
+
+    if host:
+        configuration.host = host
+    if params.get("api_key"):
+        configuration.api_key = {"authorization": "Bearer %s" % params["api_key"]}
+    if params.get("validate_certs") is not None:
+        configuration.verify_ssl = params["validate_certs"]
+    if params.get("ca_cert"):
+        configuration.ssl_ca_cert = params["ca_cert"]
+    if params.get("client_cert"):
+        configuration.cert_file = params["client_cert"]
+    if params.get("client_key"):
+        configuration.key_file = params["client_key"]
+    if params.get("proxy"):
+        configuration.proxy = params["proxy"]
+    if params.get("no_proxy"):
+        configuration.no_proxy = params["no_proxy"]
+    headers = params.get("proxy_headers")
+    if headers:
+        configuration.proxy_headers = urllib3.util.make_headers(
+            **dict((k, v) for k, v in headers.items() if v is not None))
+    if params.get("username") and params.get("password"):
+        configuration.api_key = {
+            "authorization": urllib3.util.make_headers(
+                basic_auth="%s:%s" % (params["username"], params["password"]))["authorization"]}
+    # A flaky link gets one more try; an unreachable API fails within about two request_timeouts.
+    configuration.retries = 1
+    return configuration
+
+
+class ManagementClient:
+    """Calls to the management cluster, returning plain dictionaries."""
+
+    def __init__(self, api_client, request_timeout=30):
+        self.api_client = api_client
+        self.request_timeout = request_timeout
+        self.calls = 0
+
+    @classmethod
+    def from_params(cls, params):
+        configuration = build_configuration(params)
+        api_client = kubernetes.client.ApiClient(configuration)
+        if params.get("impersonate_user"):
+            api_client.set_default_header("Impersonate-User", params["impersonate_user"])
+        groups = params.get("impersonate_groups") or []
+        if len(groups) > 1:
+            raise FleetError(
+                "impersonate_groups has %d entries; this collection can impersonate one group." % len(groups),
+                hint="Give a single group, or bind the rights to the impersonated user instead.")
+        if groups:
+            api_client.set_default_header("Impersonate-Group", groups[0])
+        return cls(api_client, request_timeout=params.get("request_timeout") or 30)
+
+    @property
+    def host(self):
+        return self.api_client.configuration.host
+
+    def request(self, method, path, verb, resource, name=None, namespace=None, query=None, body=None,
+                content_type=None):
+        """One API call; the decoded JSON response, or None for 404 on a named object."""
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        elif body is not None:
+            headers["Content-Type"] = "application/json"
+        self.calls += 1
+        try:
+            response = self.api_client.call_api(
+                path, method,
+                query_params=list((query or {}).items()),
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+                _request_timeout=self.request_timeout,
+            )
+        except ApiException as exc:
+            if exc.status == 404 and name and _names_object(exc):
+                return None
+            raise translate_api_error(exc, verb, resource.full_name, name, namespace, self.host)
+        except urllib3.exceptions.HTTPError as exc:
+            raise translate_api_error(exc, verb, resource.full_name, name, namespace, self.host)
+        data = response.data
+        return json.loads(data) if data else {}
+
+    # Reads ------------------------------------------------------------------------------------
+
+    def get(self, resource, name, namespace=None):
+        return self.request("GET", resource.path(namespace, name), "get", resource, name, namespace)
+
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
+        query = {}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        if field_selector:
+            query["fieldSelector"] = field_selector
+        result = self.request("GET", resource.path(namespace), "list", resource, namespace=namespace, query=query)
+        return result.get("items") or []
+
+    # Writes -----------------------------------------------------------------------------------
+
+    def apply(self, resource, obj, dry_run=False, force=False):
+        """Server-side apply ``obj`` under this collection's field manager."""
+        meta = obj["metadata"]
+        query = {"fieldManager": FIELD_MANAGER}
+        if force:
+            query["force"] = "true"
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request(
+            "PATCH", resource.path(meta.get("namespace"), meta["name"]), "patch", resource,
+            meta["name"], meta.get("namespace"), query=query, body=obj,
+            content_type="application/apply-patch+yaml")
+
+    def create(self, resource, obj, dry_run=False):
+        meta = obj["metadata"]
+        query = {"fieldManager": FIELD_MANAGER}
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request(
+            "POST", resource.path(meta.get("namespace")), "create", resource, meta["name"], meta.get("namespace"),
+            query=query, body=obj)
+
+    def delete(self, resource, name, namespace=None, propagation="Background"):
+        """Delete; True if something was deleted, False if it was already gone."""
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": propagation}
+        result = self.request(
+            "DELETE", resource.path(namespace, name), "delete", resource, name, namespace, body=body)
+        return result is not None
+
+    def ensure_served(self, resource):
+        """Fail with a clear error when the API group of ``resource`` is not served (CRD missing)."""
+        path = "/apis/%s" % resource.api_version
+        self.request("GET", path, "get", resource)
+
+
+def _names_object(exc):
+    """True when a 404 is about a named object rather than an unknown resource type."""
+    try:
+        status = json.loads(exc.body)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(status, dict) and bool((status.get("details") or {}).get("name"))

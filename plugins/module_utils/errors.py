@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one error type of the collection, and the translation of API failures into it.
+
+Every failure a module reports goes through :class:`FleetError`: a message that says what went
+wrong, a hint that says what to do about it, and optional details that become keys of the
+failed task's result (conditions, pods, events...). Nothing secret is ever put into one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+
+class FleetError(Exception):
+    """A failure a user can act on."""
+
+    def __init__(self, msg, hint=None, **details):
+        super(FleetError, self).__init__(msg)
+        self.msg = msg
+        self.hint = hint
+        self.details = details
+
+    def __str__(self):
+        if self.hint:
+            return "%s %s" % (self.msg, self.hint)
+        return self.msg
+
+    def to_result(self):
+        """The keyword arguments for ``fail_json``."""
+        result = dict(self.details)
+        result["msg"] = str(self)
+        return result
+
+
+class WaitTimeout(FleetError):
+    """A wait ran out of time; ``details`` carries the last observed state."""
+
+
+def _status_body(exc):
+    """The Kubernetes ``Status`` object of an API error, or None if the body is not one."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not body:
+        return None
+    try:
+        status = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(status, dict) and status.get("kind") == "Status":
+        return status
+    return None
+
+
+def describe_target(resource, name=None, namespace=None):
+    target = resource
+    if name:
+        target = "%s '%s'" % (resource, name)
+    if namespace:
+        target += " in namespace '%s'" % namespace
+    return target
+
+
+def translate_api_error(exc, verb, resource, name=None, namespace=None, host=None):
+    """Turn a failed API call into a :class:`FleetError` that names the cause and the fix.
+
+    ``verb`` is the Kubernetes verb that was attempted (get, list, patch, create, delete...),
+    ``resource`` the plural resource with its group (``clusters.k0smotron.io``).
+    """
+    target = describe_target(resource, name, namespace)
+    status_code = getattr(exc, "status", None)
+    if status_code is None:
+        # urllib3 and socket errors: the API was never reached.
+        reason = getattr(exc, "reason", None) or exc
+        return FleetError(
+            "Cannot reach the management cluster's API at %s: %s." % (host or "(no address)", reason),
+            hint="Check the kubeconfig, context or host options, any proxy settings, and that the "
+                 "management cluster is running; request_timeout bounds how long each call may take.",
+            api_host=host,
+        )
+
+    status = _status_body(exc) or {}
+    server_message = status.get("message") or getattr(exc, "reason", "") or ""
+    details = status.get("details") or {}
+
+    if status_code == 401:
+        return FleetError(
+            "The management cluster at %s rejected the credentials (401 Unauthorized) while trying to %s %s."
+            % (host, verb, target),
+            hint="Check api_key, client_cert/client_key or the kubeconfig user; tokens may have expired.",
+            api_host=host,
+        )
+    if status_code == 403:
+        return FleetError(
+            "Forbidden: the identity in use may not '%s' %s (server said: %s)." % (verb, target, server_message),
+            hint="Grant the verb '%s' on '%s' to that identity with a Role or ClusterRole binding, "
+                 "or use a kubeconfig/context that has it." % (verb, resource),
+            api_host=host,
+        )
+    if status_code == 404 and not (status and details.get("name")):
+        # A 404 without a named object means the resource type itself is not served.
+        return FleetError(
+            "The management cluster at %s does not serve %s: the k0smotron operator (and its CRDs) "
+            "is not installed there." % (host, resource),
+            hint="Install k0smotron first, for example with the k0smotron.fleet.operator role, "
+                 "or point kubeconfig/context at the management cluster.",
+            api_host=host,
+        )
+    if status_code == 409 and verb in ("apply", "patch"):
+        return FleetError(
+            "Conflict while applying %s: %s." % (target, server_message),
+            hint="Another field manager owns these fields; set force_conflicts=true to take them over, "
+                 "or change them with the tool that owns them.",
+        )
+    if status_code == 422 or status_code == 400:
+        return FleetError(
+            "The management cluster rejected %s as invalid: %s." % (target, server_message),
+            hint="Correct the options named in the message.",
+        )
+    if status_code >= 500 and "webhook" in server_message:
+        return FleetError(
+            "k0smotron's admission webhook failed while trying to %s %s: %s." % (verb, target, server_message),
+            hint="Check that the k0smotron-controller-manager Deployment in namespace 'k0smotron' is Ready "
+                 "and its webhook certificate is valid (the k0smotron.fleet.operator role waits for both).",
+        )
+    return FleetError(
+        "The API call to %s %s failed with HTTP %s: %s." % (verb, target, status_code, server_message),
+        api_host=host,
+    )

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base every module of the collection is built on.
+
+The contract for module authors:
+
+* declare only the module's own options; ``FleetModule`` adds the connection options (and the
+  wait options when ``wait=True``) and their documentation comes from the doc fragments;
+* validate every option before the first API call, raising ``FleetError``;
+* do the work in one function passed to ``run``: any ``FleetError`` it raises ends the task
+  with the error's message, hint and details; nothing else is caught, so bugs stay visible;
+* never put a token, a kubeconfig or a data-source URL in the result; register any secret
+  value the module handles with ``protect`` so that Ansible masks it wherever it appears.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils.args import CONNECTION_ARG_SPEC, WAIT_ARG_SPEC
+from ansible_collections.k0smotron.fleet.plugins.module_utils.client import (
+    HAS_KUBERNETES,
+    KUBERNETES_IMPORT_ERROR,
+    ManagementClient,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils.waiter import Waiter
+
+
+class FleetModule(AnsibleModule):
+    """An ``AnsibleModule`` that talks to the management cluster."""
+
+    def __init__(self, argument_spec, wait=False, **kwargs):
+        spec = dict(CONNECTION_ARG_SPEC)
+        if wait:
+            spec.update(WAIT_ARG_SPEC)
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        super(FleetModule, self).__init__(argument_spec=spec, **kwargs)
+        self._client = None
+        if not HAS_KUBERNETES:
+            self.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
+
+    @property
+    def client(self):
+        """The management-cluster client, made on first use."""
+        if self._client is None:
+            self._client = ManagementClient.from_params(self.params)
+        return self._client
+
+    def protect(self, value):
+        """Mask ``value`` in anything this module returns or logs."""
+        if value:
+            self.no_log_values.add(value)
+
+    def waiter(self, timeout=None, sleep=None):
+        return Waiter(
+            timeout=self.params["wait_timeout"] if timeout is None else timeout,
+            sleep=self.params["wait_sleep"] if sleep is None else sleep,
+            progress=self.log,
+        )
+
+    def run(self, work):
+        """Run ``work()`` and exit with the result it returns, or with the FleetError it raises."""
+        try:
+            result = work()
+        except FleetError as exc:
+            self.fail_json(**exc.to_result())
+        self.exit_json(**result)

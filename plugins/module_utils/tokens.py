@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""k0smotron ``JoinTokenRequest`` objects: building them and judging the tokens they hold.
+
+k0smotron answers a JoinTokenRequest by running ``k0s token create`` in a control-plane pod and
+storing the token in a Secret of the same name (key ``token``); deleting the request runs
+``k0s token invalidate`` through a finalizer. It never renews a token, so renewal here means
+deleting the request and making a new one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils.args import parse_go_duration
+from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+
+API_VERSION = "k0smotron.io/v1beta2"
+KIND = "JoinTokenRequest"
+MANAGED_BY = "k0smotron.fleet"
+SECRET_CONDITION = "JoinTokenSecretCreated"
+
+
+def build_request(name, namespace, cluster, role, expiry):
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": MANAGED_BY},
+        },
+        "spec": {"clusterName": cluster, "role": role, "expiry": expiry},
+    }
+
+
+def parse_time(text):
+    """An RFC 3339 timestamp as the API writes them (UTC, second precision), as an aware datetime."""
+    if not text:
+        return None
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def format_time(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def expires_at(request, expiry_seconds):
+    created = parse_time((request.get("metadata") or {}).get("creationTimestamp"))
+    if created is None:
+        return None
+    return created + datetime.timedelta(seconds=expiry_seconds)
+
+
+def replacement_reason(request, cluster, role, expiry_seconds, renew_before_seconds, now):
+    """Why an existing request cannot be reused (None when it can)."""
+    spec = request.get("spec") or {}
+    if (request.get("metadata") or {}).get("deletionTimestamp"):
+        return "it is being deleted"
+    if spec.get("clusterName") != cluster:
+        return "it is for cluster '%s'" % spec.get("clusterName")
+    if spec.get("role") != role:
+        return "it is for role '%s'" % spec.get("role")
+    ends = expires_at(request, expiry_seconds_of(request, expiry_seconds))
+    if ends is not None and ends - datetime.timedelta(seconds=renew_before_seconds) <= now:
+        return "its token expires at %s" % format_time(ends)
+    return None
+
+
+def expiry_seconds_of(request, default):
+    """The lifetime the request was made with, falling back to ``default`` if unreadable."""
+    try:
+        return parse_go_duration("expiry", (request.get("spec") or {}).get("expiry"))
+    except FleetError:
+        return default
+
+
+def token_state(request, secret):
+    """``(ready, state)`` of a request's token: minted and stored, or why not yet."""
+    if request is None:
+        return False, "the JoinTokenRequest does not exist"
+    status = request.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == SECRET_CONDITION and condition.get("status") == "False":
+            return False, "k0smotron could not mint it yet (%s: %s); it retries every minute" % (
+                condition.get("reason"), condition.get("message"))
+    if not status.get("tokenID"):
+        return False, "waiting for k0smotron to mint the token"
+    if secret is None or not (secret.get("data") or {}).get("token"):
+        return False, "waiting for the token Secret"
+    return True, "token %s stored" % status["tokenID"]

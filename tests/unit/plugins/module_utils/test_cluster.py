@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
+from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+
+
+def params(**overrides):
+    base = dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0", replicas=None, image=None,
+                external_address=None, service=None, persistence=None, storage=None, k0s_config=None,
+                resources=None, patches=None, control_plane_flags=None, manifests=None, mounts=None,
+                certificate_refs=None, labels=None, annotations=None, spec=None)
+    base.update(overrides)
+    return base
+
+
+def test_minimal_cluster_pins_the_version_and_nothing_else():
+    obj = model.build_cluster(params())
+    assert obj == {
+        "apiVersion": "k0smotron.io/v1beta2",
+        "kind": "Cluster",
+        "metadata": {"name": "shop-1", "namespace": "edge"},
+        "spec": {"version": "v1.36.3+k0s.0"},
+    }
+
+
+def test_options_become_the_api_field_names():
+    obj = model.build_cluster(params(
+        replicas=3,
+        external_address="192.0.2.10",
+        service=dict(type="NodePort", api_port=31443, konnectivity_port=None),
+        persistence=dict(type="hostPath", host_path="/var/lib/k0smotron/shop-1", persistent_volume_claim=None,
+                         auto_delete_pvcs=None),
+        storage=dict(type="kine", kine_data_source_secret_name="shop-1-db", kine_data_source_url=None, etcd=None),
+        control_plane_flags=["--debug"],
+        labels={"region": "eu"},
+        annotations={"owner": "ops"},
+    ))
+    assert obj["metadata"] == {"name": "shop-1", "namespace": "edge", "labels": {"region": "eu"},
+                               "annotations": {"owner": "ops"}}
+    assert obj["spec"] == {
+        "version": "v1.36.3+k0s.0",
+        "replicas": 3,
+        "externalAddress": "192.0.2.10",
+        "service": {"type": "NodePort", "apiPort": 31443},
+        "persistence": {"type": "hostPath", "hostPath": "/var/lib/k0smotron/shop-1"},
+        "storage": {"type": "kine", "kine": {"dataSourceSecretName": "shop-1-db"}},
+        "controlPlaneFlags": ["--debug"],
+    }
+
+
+def test_k0s_config_spec_only_is_wrapped_in_a_cluster_config():
+    obj = model.build_cluster(params(k0s_config={"network": {"provider": "kuberouter"}}))
+    assert obj["spec"]["k0sConfig"] == {
+        "apiVersion": "k0s.k0sproject.io/v1beta1", "kind": "ClusterConfig",
+        "spec": {"network": {"provider": "kuberouter"}}}
+
+
+def test_whole_k0s_config_is_kept():
+    whole = {"apiVersion": "k0s.k0sproject.io/v1beta1", "kind": "ClusterConfig", "spec": {"telemetry": {"enabled": False}}}
+    assert model.build_cluster(params(k0s_config=whole))["spec"]["k0sConfig"] == whole
+
+
+def test_raw_spec_fills_fields_without_options():
+    obj = model.build_cluster(params(spec={"ingress": {"apiHost": "a.example"}}, replicas=1))
+    assert obj["spec"]["ingress"] == {"apiHost": "a.example"}
+    assert obj["spec"]["replicas"] == 1
+
+
+def test_option_and_raw_spec_that_agree_are_fine():
+    assert model.build_cluster(params(spec={"replicas": 2}, replicas=2))["spec"]["replicas"] == 2
+
+
+def test_option_and_raw_spec_that_disagree_name_both():
+    with pytest.raises(FleetError) as caught:
+        model.build_cluster(params(spec={"replicas": 2}, replicas=3))
+    assert "Options 'replicas' and 'spec.replicas'" in str(caught.value)
+    assert "Set it in one place only" in str(caught.value)
+
+
+def test_redact_hides_the_kine_url_and_managed_fields():
+    obj = {"metadata": {"name": "a", "managedFields": [{}]},
+           "spec": {"storage": {"type": "kine", "kine": {"dataSourceURL": "postgres://u:pw@db/a"}}}}
+    clean = model.redact(obj)
+    assert clean["spec"]["storage"]["kine"]["dataSourceURL"] == "********"
+    assert "managedFields" not in clean["metadata"]
+    assert obj["spec"]["storage"]["kine"]["dataSourceURL"] == "postgres://u:pw@db/a"
+
+
+def test_comparable_ignores_status_and_server_bookkeeping():
+    a = {"metadata": {"name": "x", "resourceVersion": "1", "generation": 1}, "spec": {"version": "v"}, "status": {}}
+    b = {"metadata": {"name": "x", "resourceVersion": "9", "generation": 4}, "spec": {"version": "v"},
+         "status": {"readyReplicas": 1}}
+    assert model.comparable(a) == model.comparable(b)
+    b["metadata"]["labels"] = {"x": "y"}
+    assert model.comparable(a) != model.comparable(b)
+
+
+def cluster(service_type="ClusterIP", external=None, generation=2, ready=1, replicas=1, conditions=None):
+    spec = {"replicas": replicas, "version": "v1.36.3+k0s.0", "service": {"type": service_type, "apiPort": 30443}}
+    if external:
+        spec["externalAddress"] = external
+    conds = [{"type": t, "status": s, "reason": "R", "observedGeneration": g} for t, s, g in (conditions or [])]
+    return {"metadata": {"name": "shop-1", "namespace": "edge", "generation": generation}, "spec": spec,
+            "status": {"readyReplicas": ready, "conditions": conds}}
+
+
+GOOD = [("ControlPlaneUpToDate", "True", 2), ("KubeconfigSecretAvailable", "True", 2)]
+
+
+def test_cluster_ip_without_address_is_ready_without_available():
+    ready, state = model.readiness(cluster(conditions=GOOD + [("Available", "False", 2)]))
+    assert ready, state
+    assert state == "1/1 control-plane replicas ready"
+
+
+def test_exposed_cluster_needs_available():
+    ready, state = model.readiness(cluster(service_type="NodePort", conditions=GOOD + [("Available", "False", 2)]))
+    assert not ready
+    assert "Available=False (R)" in state
+    assert model.readiness(cluster(service_type="NodePort", conditions=GOOD + [("Available", "True", 2)]))[0]
+    assert not model.readiness(cluster(external="192.0.2.1", conditions=GOOD))[0]
+
+
+def test_conditions_from_an_older_generation_do_not_count():
+    stale = [("ControlPlaneUpToDate", "True", 1), ("KubeconfigSecretAvailable", "True", 2)]
+    ready, state = model.readiness(cluster(conditions=stale))
+    assert not ready
+    assert "ControlPlaneUpToDate=True" in state
+
+
+def test_missing_replicas_and_conditions_are_reported():
+    ready, state = model.readiness(cluster(ready=0, conditions=[]))
+    assert not ready
+    assert state.startswith("0/1 control-plane replicas ready")
+    assert "KubeconfigSecretAvailable not reported yet" in state
+
+
+def test_deleting_and_missing_clusters_are_not_ready():
+    obj = cluster(conditions=GOOD)
+    obj["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    assert model.readiness(obj) == (False, "the Cluster is being deleted")
+    assert model.readiness(None) == (False, "the Cluster does not exist")
+
+
+def test_api_endpoint():
+    assert model.api_endpoint(cluster(external="192.0.2.1")) == "https://192.0.2.1:30443"
+    assert model.api_endpoint(cluster()) == "https://kmc-shop-1.edge.svc:30443"
+    assert model.api_endpoint(cluster(service_type="NodePort")) is None
+
+
+def test_long_names_are_shortened_like_k0smotron_does():
+    name = "a" * 70
+    short = model.statefulset_name(name)
+    assert len(short) == 63
+    assert short.startswith("kmc-aaaa") and short[-6] == "-"
+    assert model.statefulset_name("shop-1") == "kmc-shop-1"
+
+
+def test_summary():
+    summary = model.summarize(cluster(service_type="NodePort", conditions=GOOD + [("Available", "True", 2)]))
+    assert summary["ready"] is True and summary["available"] is True
+    assert summary["kubeconfig_secret"] == "shop-1-kubeconfig"
+    assert summary["conditions"]["Available"]["status"] == "True"
+    assert summary["service_type"] == "NodePort"
+
+
+def test_pod_and_event_diagnosis():
+    pods = [{"metadata": {"name": "kmc-shop-1-0"}, "status": {
+        "phase": "Pending",
+        "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                        "message": "0/1 nodes are available"}],
+        "containerStatuses": [{"name": "controller", "restartCount": 2,
+                               "state": {"waiting": {"reason": "ImagePullBackOff", "message": "not found"}}}]}}]
+    described = model.describe_pods(pods)
+    assert described[0]["phase"] == "Pending"
+    assert "Unschedulable: 0/1 nodes are available" in described[0]["reasons"]
+    assert "controller waiting: ImagePullBackOff not found" in described[0]["reasons"]
+    assert "controller restarted 2 times" in described[0]["reasons"]
+
+    events = [
+        {"involvedObject": {"kind": "Pod", "name": "kmc-shop-1-0"}, "type": "Warning", "message": "late",
+         "lastTimestamp": "2026-01-01T00:00:02Z"},
+        {"involvedObject": {"kind": "Pod", "name": "other"}, "type": "Normal", "message": "unrelated",
+         "lastTimestamp": "2026-01-01T00:00:03Z"},
+        {"involvedObject": {"kind": "Cluster", "name": "shop-1"}, "type": "Normal", "message": "early",
+         "lastTimestamp": "2026-01-01T00:00:01Z"},
+    ]
+    lines = model.describe_events(events, {"shop-1", "kmc-shop-1-0"})
+    assert len(lines) == 2
+    assert lines[0].endswith("Cluster/shop-1: early") and lines[1].endswith("Pod/kmc-shop-1-0: late")

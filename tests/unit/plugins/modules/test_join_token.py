@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.k0smotron.fleet.plugins.modules import cluster, join_token
+
+from ansible_collections.k0smotron.fleet.tests.unit.fakes import TOKEN, assert_no_secret
+
+
+@pytest.fixture
+def ready_cluster(run_module, fake_api):
+    result, failed = run_module(cluster.main, dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0"))
+    assert not failed, result
+    fake_api.calls[:] = []
+    return fake_api
+
+
+def args(tmp_path, **overrides):
+    base = dict(cluster="shop-1", namespace="edge", name="shop-1-worker-h1", expiry="1h",
+                dest=str(tmp_path / "h1.token"))
+    base.update(overrides)
+    return base
+
+
+def test_token_goes_to_a_0600_file_and_nowhere_else(run_module, ready_cluster, tmp_path):
+    result, failed = run_module(join_token.main, args(tmp_path, _ansible_diff=True))
+    assert not failed, result
+    assert result["changed"] is True and result["minted"] is True
+    assert result["token_id"] == "abc123"
+    assert result["expires_at"].endswith("Z")
+    path = tmp_path / "h1.token"
+    assert path.read_text() == TOKEN
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    assert_no_secret(result)
+    created = [c for c in ready_cluster.calls if c[0] == "create"]
+    assert created == [("create", "jointokenrequests", "shop-1-worker-h1")]
+    jtr = ready_cluster.objects[("jointokenrequests", "edge", "shop-1-worker-h1")]
+    assert jtr["spec"] == {"clusterName": "shop-1", "role": "worker", "expiry": "1h"}
+
+
+def test_second_run_reuses_the_token(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    ready_cluster.calls[:] = []
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed
+    assert result["changed"] is False and result["minted"] is False
+    assert ready_cluster.writes() == []
+
+
+def test_a_tampered_file_is_rewritten_without_minting(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    path = tmp_path / "h1.token"
+    path.write_text("garbage")
+    os.chmod(str(path), 0o644)
+    result, _failed = run_module(join_token.main, args(tmp_path))
+    assert result["changed"] is True and result["minted"] is False
+    assert path.read_text() == TOKEN
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+
+
+def test_a_token_near_expiry_is_replaced_and_the_old_one_invalidated(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    key = ("jointokenrequests", "edge", "shop-1-worker-h1")
+    ready_cluster.objects[key]["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["minted"] is True
+    assert "expires at 2020-01-01T01:00:00Z" in result["replaced_because"]
+    assert ready_cluster.invalidated == ["abc123"]
+    assert_no_secret(result)
+
+
+def test_force_mints_anew(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    result, _failed = run_module(join_token.main, args(tmp_path, force=True))
+    assert result["minted"] is True and result["replaced_because"] == "force=true"
+
+
+def test_check_mode_mints_nothing(run_module, ready_cluster, tmp_path):
+    result, failed = run_module(join_token.main, args(tmp_path, _ansible_check_mode=True, _ansible_diff=True))
+    assert not failed, result
+    assert result["changed"] is True
+    assert ready_cluster.writes() == []
+    assert not (tmp_path / "h1.token").exists()
+
+
+def test_absent_invalidates_and_removes_the_file(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    result, failed = run_module(join_token.main, args(tmp_path, state="absent"))
+    assert not failed
+    assert result["changed"] is True
+    assert ready_cluster.invalidated == ["abc123"]
+    assert not (tmp_path / "h1.token").exists()
+    result, _failed = run_module(join_token.main, args(tmp_path, state="absent"))
+    assert result["changed"] is False
+
+
+def test_waits_for_the_operator_to_mint(run_module, ready_cluster, tmp_path):
+    ready_cluster.polls_until_token = 3
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert (tmp_path / "h1.token").read_text() == TOKEN
+
+
+def test_token_never_minted_times_out_with_the_reason(run_module, ready_cluster, tmp_path):
+    ready_cluster.polls_until_token = 10 ** 6
+    result, failed = run_module(join_token.main, args(tmp_path, wait_timeout=0))
+    assert failed
+    assert "waiting for k0smotron to mint the token" in result["msg"]
+    assert not (tmp_path / "h1.token").exists()
+
+
+def test_missing_cluster(run_module, fake_api, tmp_path):
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert failed
+    assert "Cluster 'shop-1' does not exist in namespace 'edge'" in result["msg"]
+    assert fake_api.writes() == []
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(expiry="0s"), "never expires"),
+    (dict(expiry="forever"), "expiry 'forever' is not a duration"),
+    (dict(renew_before="2h"), "renew_before (2h) must be shorter than expiry (1h)"),
+    (dict(dest=None), "dest is required with state=present"),
+    (dict(name="Bad_Name"), "name 'Bad_Name' is not a valid name"),
+    (dict(cluster="x" * 64), "is not a valid name"),
+    (dict(role="admin"), "value of role must be one of"),
+])
+def test_bad_input(run_module, fake_api, tmp_path, overrides, message):
+    result, failed = run_module(join_token.main, args(tmp_path, **overrides))
+    assert failed
+    assert message in result["msg"]
+    assert fake_api.calls == []
+
+
+def test_default_name(run_module, ready_cluster, tmp_path):
+    result, _failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "t")))
+    assert result["name"] == "shop-1-worker-token"
