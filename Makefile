@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: pip-bootstrap help venv collection build docs sanity units lint test clean-cache
+.PHONY: pip-bootstrap help venv collection build install-check host-tools sanity units lint test clean-cache
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,13 +37,21 @@ collection: venv ## Make k0smotron.fleet (this checkout) visible to ansible-play
 	@mkdir -p '$(RUN_COLLECTIONS)/ansible_collections/k0smotron'
 	@ln -sfn '$(CURDIR)' '$(RUN_COLLECTIONS)/ansible_collections/k0smotron/fleet'
 
-build: venv ## Build the collection tarball (k0smotron-fleet-VERSION.tar.gz)
-	ansible-galaxy collection build --force --output-path . .
+DIST := $(TREE)/dist
+INSTALLED := $(TREE)/installed
 
-docs: collection ## Render every module's documentation
+build: venv ## Build the collection tarball into the cache (path printed)
+	@mkdir -p '$(DIST)'
+	ansible-galaxy collection build --force --output-path '$(DIST)' .
+
+install-check: build ## Install the built tarball and render every module's docs from it
+	@rm -rf '$(INSTALLED)'
+	@# --no-deps: Galaxy is not reachable here; kubernetes.core comes with the ansible package.
+	ansible-galaxy collection install --no-deps --force -p '$(INSTALLED)' \
+	  "$$(ls -t '$(DIST)'/k0smotron-fleet-*.tar.gz | head -n1)"
 	@for module in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
-	  echo "[docs] k0smotron.fleet.$$module"; \
-	  ansible-doc k0smotron.fleet.$$module > /dev/null; \
+	  ANSIBLE_COLLECTIONS_PATH='$(INSTALLED)' ansible-doc k0smotron.fleet.$$module > /dev/null \
+	    && echo "[docs] k0smotron.fleet.$$module renders from the installed collection" || exit 1; \
 	done
 
 $(TEST_COLLECTION): FORCE
@@ -69,7 +77,13 @@ units: venv pip-bootstrap $(TEST_COLLECTION) ## Unit tests (pytest through ansib
 lint: collection ## ansible-lint at the production profile
 	ansible-lint --profile production
 
-test: sanity units docs ## Every test: sanity, unit, docs (what .ci/run runs)
+host-tools: ## Install the system tools the tests use (shellcheck), as root, when missing
+	@command -v shellcheck >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "[host] installing shellcheck"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
+	  else echo "[host] shellcheck missing: run 'sudo apt-get install shellcheck'" >&2; exit 1; fi; }
+
+test: host-tools sanity units install-check ## Every test: sanity, unit, build+install+docs (what .ci/run runs)
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)
 	rm -rf '$(TREE)'
