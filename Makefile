@@ -83,7 +83,7 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
 	  else echo "[host] shellcheck missing: run 'sudo apt-get install shellcheck'" >&2; exit 1; fi; }
 
-test: host-tools sanity units install-check ## Every test: sanity, unit, build+install+docs (what .ci/run runs)
+test: host-tools sanity units lint install-check ## Every test: sanity, unit, lint, build+install+docs (what .ci/run runs)
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)
 	rm -rf '$(TREE)'
