@@ -105,7 +105,7 @@ class FakeManagementAPI:
     # ManagementClient's interface ------------------------------------------------------------
 
     def _check(self, resource):
-        if self.fail_with:
+        if isinstance(self.fail_with, Exception):
             raise self.fail_with
         if resource.group == "k0smotron.io" and not self.crd_installed:
             raise FleetError("The management cluster does not serve %s: the k0smotron operator is not installed."
