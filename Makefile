@@ -10,7 +10,7 @@ REQUIREMENTS := tests/requirements.txt
 VENV := $(CACHE)/venv-$(shell sha256sum $(REQUIREMENTS) | cut -c1-12)
 TREE := $(CACHE)/tree-$(shell echo '$(CURDIR)' | sha256sum | cut -c1-12)
 # ansible-test wants the collection at .../ansible_collections/k0smotron/fleet: a copy of the
-# working tree is made there for it; playbooks use a link to the repository itself.
+# files git tracks is made there for it; playbooks use a link to the repository itself.
 TEST_COLLECTION := $(TREE)/test/ansible_collections/k0smotron/fleet
 RUN_COLLECTIONS := $(TREE)/run
 PYTHON_VERSION := 3.11
@@ -56,7 +56,8 @@ install-check: build ## Install the built tarball and render every module's docs
 
 $(TEST_COLLECTION): FORCE
 	@rm -rf '$@' && mkdir -p '$@'
-	@git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C '$@'
+	@# What git tracks (staged included), as a clean clone in CI would have it.
+	@git ls-files -z | tar --null -cf - -T - | tar -xf - -C '$@'
 
 FORCE:
 

@@ -58,7 +58,7 @@ class FakeManagementAPI:
         self.polls_until_ready = polls_until_ready
         self.polls_until_token = polls_until_token
         self.invalidated = []
-        self.fail_with = None
+        self.failures = []  # exceptions every call raises, to simulate an API that fails
         self._polls = {}
 
     # The operator's part ------------------------------------------------------------------
@@ -105,8 +105,8 @@ class FakeManagementAPI:
     # ManagementClient's interface ------------------------------------------------------------
 
     def _check(self, resource):
-        if isinstance(self.fail_with, Exception):
-            raise self.fail_with
+        if self.failures:
+            raise self.failures[0]
         if resource.group == "k0smotron.io" and not self.crd_installed:
             raise FleetError("The management cluster does not serve %s: the k0smotron operator is not installed."
                              % resource.full_name)

@@ -124,7 +124,7 @@ def test_missing_operator_is_reported(run_module, fake_api):
 
 
 def test_api_errors_end_the_task_with_their_message(run_module, fake_api):
-    fake_api.fail_with = FleetError("Cannot reach the management cluster's API at https://x: refused.")
+    fake_api.failures.append(FleetError("Cannot reach the management cluster's API at https://x: refused."))
     result, failed = run_module(cluster.main, BASE)
     assert failed
     assert result["msg"].startswith("Cannot reach the management cluster's API at https://x")
