@@ -85,6 +85,7 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 	  else echo "[host] shellcheck missing: run 'sudo apt-get install shellcheck'" >&2; exit 1; fi; }
 
 test: host-tools sanity units lint install-check ## Every test: sanity, unit, lint, build+install+docs (what .ci/run runs)
+	@python tests/utils/junit_summary.py '$(TEST_COLLECTION)/tests/output/junit'
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)
 	rm -rf '$(TREE)'
