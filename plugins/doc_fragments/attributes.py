@@ -21,11 +21,12 @@ attributes:
     description:
       - When run twice in a row outside check mode with the same arguments, the second run reports no change.
   action_group:
-    description: Use C(group/k0smotron.fleet.k0smotron) or C(group/kubernetes.core.k8s) in C(module_defaults) to set defaults for this module.
+    description:
+      - Use C(group/k0smotron.fleet.k0smotron) in C(module_defaults) to set defaults for this module.
+      - The group extends C(kubernetes.core.k8s), so the same block sets them for kubernetes.core's modules too.
     support: full
     membership:
       - k0smotron.fleet.k0smotron
-      - kubernetes.core.k8s
 """
 
     # For modules that only read.

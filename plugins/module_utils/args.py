@@ -5,7 +5,8 @@
 """Argument specs shared by the modules, and the validators of values users type.
 
 The connection options carry the same names, aliases and environment variables as
-kubernetes.core's, so one ``module_defaults`` block (``group/kubernetes.core.k8s``) serves both
+kubernetes.core's, so one ``module_defaults`` block (``group/k0smotron.fleet.k0smotron``, which
+extends kubernetes.core's ``k8s`` group) serves both
 collections and AWX's Kubernetes credential (which injects ``K8S_AUTH_*``) works unchanged.
 Their documentation is the ``k0smotron.fleet.connection`` doc fragment.
 """

@@ -107,7 +107,7 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
         return FleetError(
             "The management cluster at %s does not serve %s: the k0smotron operator (and its CRDs) "
             "is not installed there." % (host, resource),
-            hint="Install k0smotron first, for example with the k0smotron.fleet.operator role, "
+            hint="Install the k0smotron operator there first (its standalone manifests), "
                  "or point kubeconfig/context at the management cluster.",
             api_host=host,
         )
@@ -126,7 +126,7 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
         return FleetError(
             "k0smotron's admission webhook failed while trying to %s %s: %s." % (verb, target, server_message),
             hint="Check that the k0smotron-controller-manager Deployment in namespace 'k0smotron' is Ready "
-                 "and its webhook certificate is valid (the k0smotron.fleet.operator role waits for both).",
+                 "and that its webhook certificate is valid.",
         )
     return FleetError(
         "The API call to %s %s failed with HTTP %s: %s." % (verb, target, status_code, server_message),

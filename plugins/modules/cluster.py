@@ -256,7 +256,7 @@ EXAMPLES = r"""
 
 - name: Connection options for this collection and kubernetes.core at once
   module_defaults:
-    group/kubernetes.core.k8s:
+    group/k0smotron.fleet.k0smotron:
       kubeconfig: /etc/fleet/management.kubeconfig
   block:
     - name: Declare the cluster
