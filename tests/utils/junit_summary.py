@@ -6,7 +6,7 @@ CI log sees how many tests ran without scrolling back through every runner's out
 
 import glob
 import sys
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 
 def main(directory):
