@@ -93,7 +93,7 @@ def test_missing_crd_says_k0smotron_is_not_installed():
         client.get(client_module.CLUSTER, "shop-1", "edge")
     message = str(caught.value)
     assert "does not serve clusters.k0smotron.io" in message
-    assert "k0smotron operator" in message and "k0smotron.fleet.operator" in message
+    assert "k0smotron operator" in message and "standalone manifests" in message
 
 
 def test_forbidden_names_the_verb_and_resource():
