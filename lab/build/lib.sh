@@ -1,0 +1,236 @@
+# shellcheck shell=bash
+# Shared helpers for lab/build/*.sh. Source it; do not run it.
+#
+# Layout of the cache (outside the repository):
+#   $CACHE/bin/<component>-<version>[-<arch>]/...  finished artifacts; a directory
+#                                                  that exists is complete (it is
+#                                                  renamed into place at the end)
+#   $CACHE/build/src/...                           wrapper modules, unpacked sources
+#   $CACHE/build/logs/<component>-<version>.log    full output of the last build
+#   $CACHE/build/tmp/run.*/                        scratch of one run, removed when it ends
+
+set -euo pipefail
+
+BUILD_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+LAB_DIR=$(dirname -- "$BUILD_DIR")
+
+# A GOARCH given by the caller wins over the default in versions.env.
+_caller_goarch=${GOARCH:-}
+# shellcheck source=../versions.env
+. "$LAB_DIR/versions.env"
+GOARCH=${_caller_goarch:-$GOARCH}
+unset _caller_goarch
+
+CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
+BIN_CACHE=$CACHE/bin
+SRC_CACHE=$CACHE/build/src
+LOG_DIR=$CACHE/build/logs
+mkdir -p -- "$BIN_CACHE" "$SRC_CACHE" "$LOG_DIR" "$CACHE/build/tmp"
+# Scratch space of this run only (several runs may share the cache).
+TMP_ROOT=$(mktemp -d -- "$CACHE/build/tmp/run.XXXXXX")
+trap 'rm -rf -- "$TMP_ROOT"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Go toolchain: the one on PATH, else the usual install location.
+if [[ -z ${GO:-} ]]; then
+  if command -v go >/dev/null 2>&1; then GO=$(command -v go)
+  elif [[ -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go
+  else echo "[build] error: no Go toolchain found (set GO=/path/to/go)" >&2; exit 1
+  fi
+fi
+export GO
+# Never download another toolchain: the lab builds with the installed Go.
+export GOTOOLCHAIN=local
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export GOOS GOARCH
+
+# 2 cores: one build at a time, go's own parallelism capped, low priority.
+BUILD_JOBS=${BUILD_JOBS:-2}
+NICE=(nice -n "${BUILD_NICE:-10}")
+
+# Artifacts for amd64 keep the plain <component>-<version> name; others get a suffix.
+arch_suffix() { if [[ $1 == amd64 ]]; then printf ''; else printf -- '-%s' "$1"; fi; }
+ARCH_SUFFIX=$(arch_suffix "$GOARCH")
+HOST_GOARCH=$("$GO" env GOHOSTARCH)
+
+log() { printf '[build] %s\n' "$*" >&2; }
+die() { printf '[build] error: %s\n' "$*" >&2; exit 1; }
+
+# artifact_dir COMPONENT VERSION -> path of the finished artifact directory
+artifact_dir() { printf '%s/%s-%s%s' "$BIN_CACHE" "$1" "$2" "$ARCH_SUFFIX"; }
+
+# run_step COMPONENT VERSION FUNCTION [ARGS...]
+# Calls FUNCTION OUTDIR [ARGS...] with an empty temporary OUTDIR unless the
+# artifact directory already exists. On success OUTDIR is renamed into place
+# atomically; on failure (or interrupt) nothing is left that counts as cached.
+run_step() {
+  local component=$1 version=$2 fn=$3; shift 3
+  local dest; dest=$(artifact_dir "$component" "$version")
+  local label="$component $version${ARCH_SUFFIX:+ ($GOARCH)}"
+  if [[ -d $dest ]]; then
+    log "$label cached"
+    return 0
+  fi
+  local key=$component-$version$ARCH_SUFFIX
+  # One build of a component at a time, across concurrent runs of build.sh.
+  local lockfd
+  exec {lockfd}>"$BIN_CACHE/.$key.lock"
+  if ! flock -n "$lockfd"; then
+    log "$label: waiting for another build of it to finish"
+    flock "$lockfd"
+  fi
+  if [[ -d $dest ]]; then
+    exec {lockfd}>&-
+    log "$label cached"
+    return 0
+  fi
+  # Left over by a build that was killed: it never counted, remove it.
+  rm -rf -- "$BIN_CACHE/.$key.tmp."*
+  local logf="$LOG_DIR/$key.log"
+  local tmp; tmp=$(mktemp -d -- "$BIN_CACHE/.$key.tmp.XXXXXX")
+  log "$label ... (log: $logf)"
+  local start=$SECONDS rc=0
+  # Subshell so that traps, cd and exports of the step stay inside it. It must
+  # not run as part of an "||" or "if" (bash would then ignore "set -e" in it).
+  set +e
+  ( set -e
+    trap 'rm -rf -- "$tmp"; exit 130' INT
+    trap 'rm -rf -- "$tmp"; exit 143' TERM
+    "$fn" "$tmp" "$@" ) >"$logf" 2>&1
+  rc=$?
+  set -e
+  if (( rc != 0 )); then
+    rm -rf -- "$tmp"
+    exec {lockfd}>&-
+    log "$label FAILED after $((SECONDS - start))s (exit $rc); last lines of $logf:"
+    tail -n 25 -- "$logf" | sed 's/^/    /' >&2
+    return "$rc"
+  fi
+  chmod 0755 -- "$tmp"
+  mv -T -- "$tmp" "$dest"
+  exec {lockfd}>&-
+  log "$label ... done in $((SECONDS - start))s"
+}
+
+# mod_download MODULE@VERSION -> prints the module's directory in the module cache
+mod_download() {
+  local json; json=$("$GO" mod download -json "$1") || { printf '%s\n' "$json" >&2; return 1; }
+  jq -er '.Dir' <<<"$json"
+}
+
+# mod_gomod MODULE@VERSION -> prints the path of the module's go.mod in the module cache
+mod_gomod() {
+  local json; json=$("$GO" mod download -json "$1") || { printf '%s\n' "$json" >&2; return 1; }
+  jq -er '.GoMod' <<<"$json"
+}
+
+# upstream_replaces GO.MOD LOCAL_VERSION
+# Prints the replace directives of an upstream go.mod in a form usable from
+# another module: "X => other vN" is kept as is; "X => ./local/dir" (a module
+# that lives in the same repository and so is not in the module zip) becomes
+# "X => X LOCAL_VERSION", but only for modules the upstream module requires.
+upstream_replaces() {
+  local gomod=$1 localver=$2
+  "$GO" mod edit -json "$gomod" | jq -r --arg v "$localver" '
+    ([.Require[]?.Path]) as $req
+    | .Replace[]?
+    | if (.New.Version // "") != "" then
+        "\(.Old.Path)\(if .Old.Version then " " + .Old.Version else "" end) => \(.New.Path) \(.New.Version)"
+      elif (.Old.Path as $p | $req | index($p)) != null then
+        "\(.Old.Path) => \(.Old.Path) \($v)"
+      else empty end'
+}
+
+# make_wrapper DIR NAME MODULE VERSION REPLACES_FILE PACKAGE...
+# Writes a throwaway module in DIR that requires MODULE@VERSION, repeats the
+# given replace directives and imports the PACKAGEs (build tag "tools"), then
+# resolves its dependencies. Reused as is when DIR/go.sum already exists.
+make_wrapper() {
+  local dir=$1 name=$2 module=$3 version=$4 replaces=$5; shift 5
+  if [[ -f $dir/go.sum && -f $dir/.complete ]]; then return 0; fi
+  rm -rf -- "$dir"; mkdir -p -- "$dir"
+  # Start from the upstream module's own go.sum: its hashes are covered by the
+  # module's hash, and the checksum database reachable here lacks some modules.
+  local updir; updir=$(mod_download "$module@$version")
+  if [[ -f $updir/go.sum ]]; then cp -- "$updir/go.sum" "$dir/go.sum"; chmod u+w -- "$dir/go.sum"; fi
+  {
+    printf 'module lab.invalid/wrapper/%s\n\ngo 1.26\n\nrequire %s %s\n' "$name" "$module" "$version"
+    if [[ -s $replaces ]]; then
+      printf '\nreplace (\n'; sed 's/^/\t/' "$replaces"; printf ')\n'
+    fi
+  } >"$dir/go.mod"
+  {
+    printf '//go:build tools\n\n// Package tools only pins the commands this wrapper builds.\npackage tools\n\nimport (\n'
+    local p; for p in "$@"; do printf '\t_ "%s"\n' "$p"; done
+    printf ')\n'
+  } >"$dir/tools.go"
+  (cd -- "$dir" && "$GO" mod tidy)
+  touch -- "$dir/.complete"
+}
+
+# go_build DIR OUT [go build args...]: go build in DIR, niced, limited parallelism.
+go_build() {
+  local dir=$1; shift
+  (cd -- "$dir" && "${NICE[@]}" "$GO" build -p "$BUILD_JOBS" -trimpath "$@")
+}
+
+# is_static FILE: true when FILE is a statically linked executable.
+is_static() {
+  local out; out=$(file -b -- "$1" 2>/dev/null || true)
+  [[ $out == *"statically linked"* || $out == *"static-pie linked"* ]]
+}
+
+# ensure_tools: the host tools the build needs, installed from Debian when
+# missing and allowed (root with apt-get), else a clear error.
+# command -> Debian package
+declare -A HOST_TOOLS=(
+  [gcc]=gcc [jq]=jq [zip]=zip [unzip]=unzip [file]=file [git]=git [sha256sum]=coreutils
+  [flock]=util-linux
+)
+ensure_tools() {
+  local missing=() c
+  for c in "${!HOST_TOOLS[@]}"; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("${HOST_TOOLS[$c]}")
+  done
+  # libseccomp.a for a static runc with seccomp
+  [[ -f /usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/libseccomp.a ]] \
+    || missing+=(libseccomp-dev)
+  command -v gcc >/dev/null 2>&1 && [[ -f /usr/include/stdio.h ]] || missing+=(libc6-dev)
+  (( ${#missing[@]} )) || return 0
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing host packages: ${missing[*]}"
+    apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >&2 \
+      || { apt-get update -q >&2 && apt-get install -y -q -o DPkg::Lock::Timeout=300 \
+             --no-install-recommends "${missing[@]}" >&2; }
+  else
+    die "missing host packages: ${missing[*]} (apt-get install ${missing[*]})"
+  fi
+}
+
+# smoke CMD [ARGS...]: runs a just-built binary (a version check), unless it was
+# cross-built for another architecture.
+smoke() {
+  if [[ $GOARCH != "$HOST_GOARCH" ]]; then
+    echo "(not running $(basename -- "$1"): built for $GOARCH)"
+    return 0
+  fi
+  "$@"
+}
+
+# cgo_env: prints CC=... for cgo builds; cross builds need a cross compiler
+# (Debian: gcc-aarch64-linux-gnu, and libseccomp-dev:arm64 for runc).
+cgo_cc() {
+  if [[ $GOARCH == "$HOST_GOARCH" ]]; then
+    printf '%s\n' "${CC:-gcc}"
+  else
+    local triplet
+    case $GOARCH in
+      arm64) triplet=aarch64-linux-gnu ;;
+      arm)   triplet=arm-linux-gnueabihf ;;
+      *)     die "no cross compiler known for $GOARCH" ;;
+    esac
+    command -v "$triplet-gcc" >/dev/null || die "cross compiler $triplet-gcc missing (apt-get install gcc-$triplet)"
+    printf '%s\n' "$triplet-gcc"
+  fi
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The modules' integration targets (tests/integration/targets) against a real kube-apiserver.
+#
+#   run-integration.sh COLLECTION_COPY [ansible-test integration args...]
+#
+# Starts the API server of tests/apiserver/apiserver.sh (binaries built by lab/build/build.sh),
+# tells the targets where it is through tests/integration/integration_config.yml in the copy,
+# runs ansible-test there, and stops the server again whatever happened.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+copy=${1:?usage: $0 COLLECTION_COPY [ansible-test args...]}
+shift
+
+# shellcheck source=../../lab/versions.env
+. "$repo/lab/versions.env"
+CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
+export KUBE_APISERVER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-apiserver
+export ETCD=$CACHE/bin/etcd-v$ETCD_VERSION/etcd
+STATE_DIR=$CACHE/apiserver-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
+export STATE_DIR
+
+trap '"$here/apiserver.sh" down' EXIT
+kubeconfig=$("$here/apiserver.sh" up)
+
+cat > "$copy/tests/integration/integration_config.yml" <<EOF
+---
+# Written by tests/apiserver/run-integration.sh: a real kube-apiserver without k0smotron.
+fleet_test_stand_in: true
+fleet_test_kubeconfig: $kubeconfig
+fleet_test_nobody_kubeconfig: $STATE_DIR/nobody.kubeconfig
+fleet_test_api: https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port")
+fleet_test_pki: $STATE_DIR/pki
+fleet_test_version: $K0S_VERSION
+EOF
+
+cd "$copy"
+start=$(date +%s)
+ansible-test integration --python 3.11 --requirements --color no "$@"
+echo "[integration] all targets passed against kube-apiserver v$KUBERNETES_VERSION in $(( $(date +%s) - start ))s"
