@@ -1,7 +1,8 @@
 """Print one closing line for `make test` from the JUnit reports ansible-test wrote.
 
-The line reads 'units: N passed, N failed, N skipped', so that whoever reads the end of a
-CI log sees how many tests ran without scrolling back through every runner's output.
+The line reads 'tests: N passed, N failed, N skipped' and counts the unit tests and the
+integration targets' tasks (ansible-test writes a JUnit report for both), so that whoever reads
+the end of a CI log sees how much ran without scrolling back through every runner's output.
 """
 
 import glob
@@ -19,9 +20,9 @@ def main(directory):
             failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
             skipped += int(suite.get("skipped", 0))
     if total == 0:
-        print("units: no test ran (no JUnit report in %s)" % directory, file=sys.stderr)
+        print("tests: no test ran (no JUnit report in %s)" % directory, file=sys.stderr)
         return 1
-    print("units: %d passed, %d failed, %d skipped" % (total - failed - skipped, failed, skipped))
+    print("tests: %d passed, %d failed, %d skipped" % (total - failed - skipped, failed, skipped))
     return 1 if failed else 0
 
 
