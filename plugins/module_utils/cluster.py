@@ -220,6 +220,10 @@ def readiness(obj):
         ready = False
         if condition is None:
             parts.append("%s not reported yet" % name)
+        elif condition.get("status") == "True":
+            # True, but judged on an older spec: k0smotron has not looked at the change yet.
+            parts.append("%s not yet reported for generation %s (last for %s)" % (
+                name, generation, condition.get("observedGeneration")))
         else:
             parts.append("%s=%s (%s)" % (name, condition.get("status"), condition.get("reason") or "no reason"))
     return ready, ", ".join(parts)

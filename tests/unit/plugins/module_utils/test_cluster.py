@@ -133,7 +133,7 @@ def test_conditions_from_an_older_generation_do_not_count():
     stale = [("ControlPlaneUpToDate", "True", 1), ("KubeconfigSecretAvailable", "True", 2)]
     ready, state = model.readiness(cluster(conditions=stale))
     assert not ready
-    assert "ControlPlaneUpToDate=True" in state
+    assert "ControlPlaneUpToDate not yet reported for generation 2 (last for 1)" in state
 
 
 def test_missing_replicas_and_conditions_are_reported():
