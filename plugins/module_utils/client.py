@@ -67,6 +67,7 @@ CLUSTER = Resource("k0smotron.io", "v1beta2", "clusters", "Cluster")
 JOIN_TOKEN_REQUEST = Resource("k0smotron.io", "v1beta2", "jointokenrequests", "JoinTokenRequest")
 SECRET = Resource("", "v1", "secrets", "Secret")
 POD = Resource("", "v1", "pods", "Pod")
+STATEFULSET = Resource("apps", "v1", "statefulsets", "StatefulSet")
 EVENT = Resource("", "v1", "events", "Event")
 
 

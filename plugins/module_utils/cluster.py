@@ -150,6 +150,11 @@ def build_cluster(params):
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": spec}
 
 
+def same_version(a, b):
+    """Whether two k0s versions name the same release (v1.36.3+k0s.0 and v1.36.3-k0s.0 do)."""
+    return bool(a and b) and a.replace("+k0s.", "-k0s.") == b.replace("+k0s.", "-k0s.")
+
+
 def redact(obj):
     """A copy of a Cluster with the secret parts (a kine data source URL holds a password) hidden."""
     if not obj:
@@ -226,7 +231,37 @@ def readiness(obj):
                 name, generation, condition.get("observedGeneration")))
         else:
             parts.append("%s=%s (%s)" % (name, condition.get("status"), condition.get("reason") or "no reason"))
+    reconciliation = ((status.get("deprecated") or {}).get("v1beta1") or {}).get("reconciliationStatus")
+    if not ready and reconciliation and reconciliation != "Reconciliation successful":
+        parts.append("k0smotron says: %s" % reconciliation)
     return ready, ", ".join(parts)
+
+
+def rollout(statefulset, generation_before, settled):
+    """``(done, state)`` of the control-plane StatefulSet after a change to an existing Cluster.
+
+    A change that generation counting cannot see (annotations, which k0smotron copies into the
+    pod template) still rolls the pods, so the StatefulSet is watched too: the change counts as
+    taken once its generation moved past ``generation_before``, or as not touching it once
+    ``settled`` (enough time passed without k0smotron changing it); then its pods must all be
+    updated and ready.
+    """
+    if statefulset is None or generation_before is None:
+        return True, "no control-plane StatefulSet to watch"
+    name = (statefulset.get("metadata") or {}).get("name")
+    generation = (statefulset.get("metadata") or {}).get("generation") or 0
+    status = statefulset.get("status") or {}
+    wanted = (statefulset.get("spec") or {}).get("replicas") or 1
+    if generation <= generation_before and not settled:
+        return False, "waiting for k0smotron to apply the change to StatefulSet %s" % name
+    if (status.get("observedGeneration") or 0) < generation:
+        return False, "StatefulSet %s has not seen generation %d yet" % (name, generation)
+    updated = status.get("updatedReplicas") or 0
+    ready = status.get("readyReplicas") or 0
+    if status.get("updateRevision") != status.get("currentRevision") or updated < wanted or ready < wanted:
+        return False, "StatefulSet %s rolling out: %d/%d pods updated, %d/%d ready" % (
+            name, updated, wanted, ready, wanted)
+    return True, "StatefulSet %s rolled out" % name
 
 
 def api_endpoint(obj):
@@ -291,10 +326,14 @@ def describe_pods(pods):
                         container.get("name"), key, detail.get("reason"), detail.get("message") or ""))
             if container.get("restartCount"):
                 reasons.append("%s restarted %d times" % (container.get("name"), container["restartCount"]))
+        unique = []
+        for reason in (r.strip() for r in reasons):
+            if reason not in unique:
+                unique.append(reason)
         described.append({
             "name": (pod.get("metadata") or {}).get("name"),
             "phase": status.get("phase"),
-            "reasons": [r.strip() for r in reasons],
+            "reasons": unique,
         })
     return described
 

@@ -14,7 +14,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import datetime
+import gzip
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils.args import parse_go_duration
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
@@ -79,8 +82,40 @@ def expiry_seconds_of(request, default):
         return default
 
 
-def token_state(request, secret):
-    """``(ready, state)`` of a request's token: minted and stored, or why not yet."""
+def token_id_of(token):
+    """The bootstrap token id inside a k0s join token (base64 of a gzipped kubeconfig), or None.
+
+    Only the public id (the part before the dot of ``id.secret``) leaves this function.
+    """
+    try:
+        kubeconfig = gzip.decompress(base64.b64decode(token)).decode("utf-8")
+    except (binascii.Error, OSError, EOFError, UnicodeDecodeError, ValueError):
+        return None
+    for line in kubeconfig.splitlines():
+        key, _sep, value = line.strip().partition(":")
+        if key == "token" and "." in value:
+            return value.strip().strip("'\"").split(".", 1)[0]
+    return None
+
+
+def stored_token_id(request, secret):
+    """The id of the token in the Secret when it is the one ``status.tokenID`` names, else None."""
+    wanted = ((request or {}).get("status") or {}).get("tokenID")
+    encoded = ((secret or {}).get("data") or {}).get("token")
+    if not wanted or not encoded:
+        return None
+    stored = token_id_of(base64.b64decode(encoded))
+    return stored if stored == wanted else None
+
+
+def token_state(request, secret, previous_id=None):
+    """``(ready, state)`` of a request's token: minted, stored and settled, or why not yet.
+
+    k0smotron can answer one request twice in quick succession (two reconciles each running
+    ``k0s token create``); the Secret and ``status.tokenID`` end with the last one. The token
+    is taken only once the Secret holds the token ``status.tokenID`` names, and did on the
+    previous look too (``previous_id``).
+    """
     if request is None:
         return False, "the JoinTokenRequest does not exist"
     status = request.get("status") or {}
@@ -90,6 +125,11 @@ def token_state(request, secret):
                 condition.get("reason"), condition.get("message"))
     if not status.get("tokenID"):
         return False, "waiting for k0smotron to mint the token"
-    if secret is None or not (secret.get("data") or {}).get("token"):
+    if not ((secret or {}).get("data") or {}).get("token"):
         return False, "waiting for the token Secret"
-    return True, "token %s stored" % status["tokenID"]
+    stored_id = stored_token_id(request, secret)
+    if stored_id is None:
+        return False, "the token Secret does not hold token %s yet" % status["tokenID"]
+    if previous_id != stored_id:
+        return False, "token %s stored, checking that it stays" % stored_id
+    return True, "token %s stored" % stored_id

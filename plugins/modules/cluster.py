@@ -16,8 +16,11 @@ description:
     the cluster's k0s control plane as pods there; edge hosts then join it as workers.
   - Applies the object with server-side apply under the field manager C(k0smotron.fleet), so that only
     the fields given here are owned and a second run with the same options changes nothing.
-  - Waits by default until the control plane is up to date and serving, and on timeout reports the
-    conditions, the control-plane pods and recent events.
+  - Waits by default until the control plane is up to date and serving (after a change to an existing
+    Cluster, until its control-plane StatefulSet has rolled out), and on timeout reports the conditions,
+    the control-plane pods and recent events.
+  - With the default C(emptyDir) persistence, a change that restarts the control-plane pods (version,
+    annotations, resources) loses the hosted cluster's state; the module warns when it makes one.
   - In check mode the change is computed by a server-side dry run, so admission webhooks validate it too.
 author:
   - k0smotron.fleet maintainers (@k0smotron)
@@ -184,11 +187,15 @@ options:
     elements: dict
   labels:
     description:
-      - Labels of the Cluster. k0smotron copies them to the objects it generates.
+      - Labels of the Cluster. k0smotron copies them to the objects it generates, the selector of the
+        control-plane StatefulSet included, which Kubernetes does not let change.
+      - So they are set when the Cluster is created, and a run that would change them on an existing
+        Cluster fails before changing anything.
     type: dict
   annotations:
     description:
-      - Annotations of the Cluster.
+      - Annotations of the Cluster. k0smotron copies them into the control-plane pods, so changing them
+        restarts those pods; the wait then lasts until the new pods are ready.
     type: dict
   spec:
     description:
@@ -241,11 +248,14 @@ EXAMPLES = r"""
       network:
         provider: kuberouter
 
-- name: Upgrade the control plane and wait for the new pods
+- name: Upgrade the control plane and wait for the new pods (its state survives on the hostPath)
   k0smotron.fleet.cluster:
     name: shop-0042
     namespace: edge
     version: v1.36.4+k0s.0
+    persistence:
+      type: hostPath
+      host_path: /var/lib/k0smotron/shop-0042
     wait_timeout: 900
 
 - name: Remove a cluster and wait until everything is gone
@@ -325,7 +335,7 @@ wait_progress:
 from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
 from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_dns_label, validate_dns_subdomain
 from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_k0s_version
-from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER, EVENT, POD
+from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER, EVENT, POD, STATEFULSET
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError, WaitTimeout
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
 
@@ -426,34 +436,61 @@ def diagnose(client, name, namespace, obj):
     return lines, dict(conditions=summary.get("conditions", {}), pods=pods, events=events)
 
 
-def wait_ready(module, client, name, namespace):
+def explain(exc, lines):
+    """Put the diagnosis between the timeout's message and its hint."""
+    exc.msg = "%s Diagnosis: %s." % (exc.msg, "; ".join(lines))
+
+
+def wait_ready(module, client, name, namespace, statefulset_generation=None):
+    """Wait until the Cluster is ready and, after a change to an existing one, its pods rolled."""
     waiter = module.waiter()
     what = "Cluster %s/%s to be ready" % (namespace, name)
+    # How long k0smotron may take to carry a change into the StatefulSet before we conclude
+    # the change does not touch it.
+    settle = max(10, 2 * module.params["wait_sleep"])
     last = {}
 
     def fetch():
         last["obj"] = client.get(CLUSTER, name, namespace)
         return last["obj"]
 
+    def check(obj):
+        ready, state = model.readiness(obj)
+        if not ready or statefulset_generation is None:
+            return ready, state
+        statefulset = client.get(STATEFULSET, model.statefulset_name(name), namespace)
+        return model.rollout(statefulset, statefulset_generation, waiter.elapsed >= settle)
+
     try:
-        obj = waiter.until(what, fetch, model.readiness)
+        obj = waiter.until(what, fetch, check)
     except WaitTimeout as exc:
         lines, details = diagnose(client, name, namespace, last.get("obj"))
         exc.details.update(details)
         exc.details["cluster"] = model.redact(last.get("obj"))
-        exc.msg = "%s %s" % (exc.msg, " | ".join(lines))
+        explain(exc, lines)
         raise
     return obj, waiter
 
 
 def wait_gone(module, client, name, namespace):
+    """Wait until the Cluster and its control-plane pods are gone."""
     waiter = module.waiter()
-    waiter.until(
-        "Cluster %s/%s and its control plane to be deleted" % (namespace, name),
-        lambda: client.get(CLUSTER, name, namespace),
-        lambda obj: (obj is None, "deleted" if obj is None else "still present (finalizers: %s)" % ", ".join(
-            (obj.get("metadata") or {}).get("finalizers") or ["none"])),
-    )
+
+    def fetch():
+        obj = client.get(CLUSTER, name, namespace)
+        pods = client.list(POD, namespace, label_selector=model.pod_selector(name)) if obj is None else None
+        return obj, pods
+
+    def check(found):
+        obj, pods = found
+        if obj is not None:
+            return False, "the Cluster is still present (finalizers: %s)" % ", ".join(
+                (obj.get("metadata") or {}).get("finalizers") or ["none"])
+        if pods:
+            return False, "%d control-plane pods still terminating" % len(pods)
+        return True, "deleted"
+
+    waiter.until("Cluster %s/%s and its control plane to be deleted" % (namespace, name), fetch, check)
     return waiter
 
 
@@ -474,22 +511,53 @@ def run_absent(module, client, current):
     return result
 
 
+def refuse_label_change(current, planned):
+    """k0smotron puts a Cluster's labels into its StatefulSet's selector, which cannot change."""
+    before = (current.get("metadata") or {}).get("labels") or {}
+    after = (planned.get("metadata") or {}).get("labels") or {}
+    if before != after:
+        raise FleetError(
+            "Changing the labels of the existing Cluster '%s' (from %s to %s) would break it: k0smotron "
+            "copies a Cluster's labels into the selector of its control-plane StatefulSet, which Kubernetes "
+            "does not allow to change." % (current["metadata"]["name"], before, after),
+            hint="Keep the labels the Cluster was created with, or delete it and create it again.")
+
+
+def warn_about_restart(module, current):
+    persistence = ((current.get("spec") or {}).get("persistence") or {}).get("type") or "emptyDir"
+    if persistence == "emptyDir":
+        module.warn(
+            "Cluster '%s' keeps its state in an emptyDir: a change that restarts its control-plane pods "
+            "(version, annotations, resources...) loses the hosted cluster's data, Node objects included. "
+            "Use persistence type hostPath or pvc for clusters that must keep their state."
+            % current["metadata"]["name"])
+
+
 def run_present(module, client, current, desired):
     params = module.params
     if desired["spec"].get("storage", {}).get("kine", {}).get("dataSourceURL"):
         module.protect(desired["spec"]["storage"]["kine"]["dataSourceURL"])
+    if current is not None and model.same_version((current.get("spec") or {}).get("version"), params["version"]):
+        # v1.36.3+k0s.0 and v1.36.3-k0s.0 are one release: keep the form already stored.
+        desired["spec"]["version"] = current["spec"]["version"]
     # The dry run validates through the API and admission webhooks and tells what would change.
     planned = client.apply(CLUSTER, desired, dry_run=True, force=params["force_conflicts"])
     changed = current is None or model.comparable(current) != model.comparable(planned)
+    statefulset_generation = None
+    if changed and current is not None:
+        refuse_label_change(current, planned)
+        warn_about_restart(module, current)
+        statefulset = client.get(STATEFULSET, model.statefulset_name(params["name"]), params["namespace"])
+        statefulset_generation = ((statefulset or {}).get("metadata") or {}).get("generation")
     obj = planned if changed else current
     if changed and not module.check_mode:
         obj = client.apply(CLUSTER, desired, force=params["force_conflicts"])
 
     result = dict(changed=changed, waited=0.0)
-    if module._diff:
+    if module._diff and changed:
         result["diff"] = dict(before=model.comparable(current) or {}, after=model.comparable(planned))
     if params["wait"] and not module.check_mode:
-        obj, waiter = wait_ready(module, client, params["name"], params["namespace"])
+        obj, waiter = wait_ready(module, client, params["name"], params["namespace"], statefulset_generation)
         result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
     ready, state = model.readiness(obj)
     result.update(

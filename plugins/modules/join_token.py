@@ -281,15 +281,20 @@ class TokenRun:
                    lambda: self.client.get(CLUSTER, self.params["cluster"], self.params["namespace"]), check)
 
     def _wait_for_token(self):
-        state = {}
+        state = {"seen": None}
 
         def fetch():
             state["request"] = self._get_request()
             state["secret"] = self._get_secret() if (state["request"] or {}).get("status", {}).get("tokenID") else None
             return state["request"]
 
+        def check(request):
+            done, text = tokens.token_state(request, state.get("secret"), state["seen"])
+            state["seen"] = tokens.stored_token_id(request, state.get("secret"))
+            return done, text
+
         self._wait("k0smotron to mint token %s/%s" % (self.params["namespace"], self.params["name"]),
-                   fetch, lambda request: tokens.token_state(request, state.get("secret")))
+                   fetch, check)
         return state["request"], state["secret"]
 
     def present(self):
@@ -338,7 +343,7 @@ class TokenRun:
             result["token_id"] = (request.get("status") or {}).get("tokenID")
             result["expires_at"] = tokens.format_time(
                 tokens.expires_at(request, tokens.expiry_seconds_of(request, self.expiry)))
-        if self.module._diff:
+        if self.module._diff and result["changed"]:
             result["diff"] = dict(
                 before={"request": self.params["name"], "path": self.params["dest"]} if request is not None else {},
                 after={"request": self.params["name"], "path": self.params["dest"],
@@ -362,7 +367,7 @@ class TokenRun:
             result["changed"] = True
             if not self.module.check_mode:
                 remove_file(params["dest"])
-        if self.module._diff:
+        if self.module._diff and result["changed"]:
             result["diff"] = dict(before={"request": params["name"]} if request is not None else {}, after={})
         result["waited"] = round(self.waited, 1)
         return result

@@ -186,7 +186,7 @@ def main():
         exists, same, mode_ok = secret_file_state(params["dest"], content)
         changed = not (same and mode_ok)
         result = dict(changed=changed, path=params["dest"], server=server, context=context, secret=secret_name)
-        if module._diff:
+        if module._diff and changed:
             result["diff"] = dict(
                 before={"path": params["dest"], "state": "matches" if same else ("differs" if exists else "absent")},
                 after={"path": params["dest"], "server": server, "mode": "0600"},

@@ -27,7 +27,12 @@ class ModuleExit(Exception):
 
 def _exit_json(self, **result):
     result.setdefault("changed", False)
+    result["warnings"] = list(getattr(self, "_test_warnings", []))
     raise ModuleExit(self._clean_result(result), failed=False)
+
+
+def _warn(self, warning):
+    self.__dict__.setdefault("_test_warnings", []).append(warning)
 
 
 def _fail_json(self, msg, **result):
@@ -47,6 +52,7 @@ def run_module(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "_clean_result", _clean_result, raising=False)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", _warn)
 
     def run(main, args):
         with patch_module_args(args):

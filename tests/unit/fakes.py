@@ -17,13 +17,25 @@ __metaclass__ = type
 import base64
 import copy
 import datetime
+import gzip
 import json
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
 
 # Values that must never appear in a module's result: tests scan every result for them.
-TOKEN = "H4sIAAAAAAAC/secret-join-token-payload-0123456789"
+BOOTSTRAP_SECRET = "0123456789abcdef"
+
+
+def make_join_token(token_id, secret=BOOTSTRAP_SECRET):
+    """A join token as k0s makes it: base64 of a gzipped kubeconfig holding a bootstrap token."""
+    kubeconfig = (
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k0s\n  cluster:\n    server: https://10.0.0.5:30443\n"
+        "users:\n- name: kubelet-bootstrap\n  user:\n    token: %s.%s\n" % (token_id, secret))
+    return base64.b64encode(gzip.compress(kubeconfig.encode())).decode()
+
+
+TOKEN = make_join_token("abc123")
 KUBECONFIG = """apiVersion: v1
 kind: Config
 clusters:
@@ -59,6 +71,7 @@ class FakeManagementAPI:
         self.polls_until_token = polls_until_token
         self.invalidated = []
         self.failures = []  # exceptions every call raises, to simulate an API that fails
+        self.double_mint = False
         self._polls = {}
 
     # The operator's part ------------------------------------------------------------------
@@ -93,14 +106,38 @@ class FakeManagementAPI:
             "data": {"value": base64.b64encode(KUBECONFIG.encode()).decode()}})
 
     def _mint(self, jtr):
-        if jtr.get("status", {}).get("tokenID"):
+        token_id = jtr.get("status", {}).get("tokenID")
+        if token_id == "abc123":
             return
-        jtr["status"] = {"tokenID": "abc123", "conditions": [
+        # With double_mint, k0smotron's race: a first token, replaced by a second a moment later.
+        if token_id is None and self.double_mint:
+            token_id, token = "first1", make_join_token("first1")
+        else:
+            token_id, token = "abc123", TOKEN
+        jtr["status"] = {"tokenID": token_id, "conditions": [
             {"type": "JoinTokenSecretCreated", "status": "True", "reason": "Created"}]}
         meta = jtr["metadata"]
         self.objects[_key(client_module.SECRET, meta["namespace"], meta["name"])] = {
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
-            "data": {"token": base64.b64encode(TOKEN.encode()).decode()}}
+            "data": {"token": base64.b64encode(token.encode()).decode()}}
+
+    def add_statefulset(self, namespace, name, generation=1):
+        """The control-plane StatefulSet, rolled out at ``generation``."""
+        self.objects[_key(client_module.STATEFULSET, namespace, "kmc-%s" % name)] = {
+            "metadata": {"name": "kmc-%s" % name, "namespace": namespace, "generation": generation},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": generation, "updatedReplicas": 1, "readyReplicas": 1,
+                       "currentRevision": "r%d" % generation, "updateRevision": "r%d" % generation}}
+
+    def _roll_statefulset(self, statefulset):
+        """After a Cluster change: the operator bumps the StatefulSet, then its pods roll."""
+        status = statefulset["status"]
+        if statefulset["metadata"].get("rolling"):
+            statefulset["metadata"]["rolling"] -= 1
+            if not statefulset["metadata"]["rolling"]:
+                generation = statefulset["metadata"]["generation"]
+                status.update(observedGeneration=generation, currentRevision="r%d" % generation,
+                              updateRevision="r%d" % generation, readyReplicas=1, updatedReplicas=1)
 
     # ManagementClient's interface ------------------------------------------------------------
 
@@ -116,6 +153,8 @@ class FakeManagementAPI:
         self._check(resource)
         self._operator_tick(resource, namespace, name)
         obj = self.objects.get(_key(resource, namespace, name))
+        if resource is client_module.STATEFULSET and obj:
+            self._roll_statefulset(obj)
         return copy.deepcopy(obj)
 
     def list(self, resource, namespace=None, label_selector=None, field_selector=None):
@@ -150,8 +189,14 @@ class FakeManagementAPI:
             merged["metadata"]["generation"] += 1
             merged["metadata"]["resourceVersion"] = str(int(merged["metadata"]["resourceVersion"]) + 1)
         if not dry_run:
+            changed = self.objects.get(key) != merged
             self.objects[key] = merged
             self._polls[key] = 0
+            statefulset = self.objects.get(_key(client_module.STATEFULSET, meta["namespace"], "kmc-" + meta["name"]))
+            if statefulset and changed:
+                statefulset["metadata"]["generation"] += 1
+                statefulset["metadata"]["rolling"] = 3
+                statefulset["status"].update(updateRevision="next", readyReplicas=0)
         return copy.deepcopy(merged)
 
     def create(self, resource, obj, dry_run=False):
@@ -196,6 +241,7 @@ class FakeManagementAPI:
 def assert_no_secret(result):
     """Fail if the token or any part of the kubeconfig reached the result."""
     text = json.dumps(result)
-    for secret in (TOKEN, base64.b64encode(TOKEN.encode()).decode(), "Q0VSVC1TRUNSRVQ=", "S0VZLVNFQ1JFVA==",
+    for secret in (TOKEN, base64.b64encode(TOKEN.encode()).decode(), BOOTSTRAP_SECRET, "Q0VSVC1TRUNSRVQ=",
+                   "S0VZLVNFQ1JFVA==",
                    "Q0EtREFUQS1TRUNSRVQ=", "client-key-data"):
         assert secret not in text, "secret material %r leaked into the result" % secret

@@ -196,3 +196,35 @@ def test_pod_and_event_diagnosis():
     lines = model.describe_events(events, {"shop-1", "kmc-shop-1-0"})
     assert len(lines) == 2
     assert lines[0].endswith("Cluster/shop-1: early") and lines[1].endswith("Pod/kmc-shop-1-0: late")
+
+
+def test_version_forms():
+    assert model.same_version("v1.36.3+k0s.2", "v1.36.3-k0s.2")
+    assert not model.same_version("v1.36.3+k0s.2", "v1.36.3+k0s.1")
+    assert not model.same_version(None, "v1.36.3+k0s.1")
+
+
+def statefulset(generation, observed, updated=1, ready=1, current="r1", update="r1"):
+    return {"metadata": {"name": "kmc-shop-1", "generation": generation}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": observed, "updatedReplicas": updated, "readyReplicas": ready,
+                       "currentRevision": current, "updateRevision": update}}
+
+
+def test_rollout_after_a_change():
+    assert model.rollout(None, 3, False)[0]
+    assert model.rollout(statefulset(3, 3), None, False)[0]
+    assert model.rollout(statefulset(3, 3), 3, False) == (
+        False, "waiting for k0smotron to apply the change to StatefulSet kmc-shop-1")
+    assert model.rollout(statefulset(3, 3), 3, True) == (True, "StatefulSet kmc-shop-1 rolled out")
+    assert model.rollout(statefulset(4, 3), 3, False) == (
+        False, "StatefulSet kmc-shop-1 has not seen generation 4 yet")
+    assert model.rollout(statefulset(4, 4, ready=0, update="r2"), 3, False) == (
+        False, "StatefulSet kmc-shop-1 rolling out: 1/1 pods updated, 0/1 ready")
+    assert model.rollout(statefulset(4, 4, current="r2", update="r2"), 3, False)[0]
+
+
+def test_reconciliation_status_explains_an_operator_error():
+    obj = cluster(conditions=[("ControlPlaneUpToDate", "True", 2), ("KubeconfigSecretAvailable", "False", 2)])
+    obj["status"]["deprecated"] = {"v1beta1": {"reconciliationStatus": "Failed reconciling statefulset"}}
+    ready, state = model.readiness(obj)
+    assert not ready and state.endswith("k0smotron says: Failed reconciling statefulset")

@@ -149,3 +149,47 @@ def test_cluster_info_summarises_and_filters(run_module, fake_api):
 def test_cluster_info_needs_namespace_with_name(run_module, fake_api):
     result, failed = run_module(cluster_info.main, dict(name="shop-1"))
     assert failed and "name needs namespace" in result["msg"]
+
+
+def test_changing_labels_of_an_existing_cluster_is_refused_before_any_change(run_module, fake_api):
+    run_module(cluster.main, dict(BASE, labels={"region": "eu"}))
+    fake_api.calls[:] = []
+    result, failed = run_module(cluster.main, dict(BASE, labels={"region": "us"}))
+    assert failed
+    assert "Changing the labels of the existing Cluster 'shop-1'" in result["msg"]
+    assert "selector of its control-plane StatefulSet" in result["msg"]
+    assert fake_api.writes() == []
+
+
+def test_both_forms_of_a_version_are_one_release(run_module, fake_api):
+    run_module(cluster.main, BASE)
+    result, failed = run_module(cluster.main, dict(BASE, version="v1.36.3-k0s.0", _ansible_diff=True))
+    assert not failed, result
+    assert result["changed"] is False
+    assert "diff" not in result
+
+
+def test_a_change_waits_for_the_control_plane_to_roll_and_warns_about_emptydir(run_module, fake_api):
+    run_module(cluster.main, BASE)
+    fake_api.add_statefulset("edge", "shop-1")
+    result, failed = run_module(cluster.main, dict(BASE, annotations={"fleet.example.com/owner": "ops"}))
+    assert not failed, result
+    states = [h["state"] for h in result["wait_progress"]]
+    assert any("rolling out" in s or "has not seen generation" in s for s in states), states
+    assert states[-1] == "StatefulSet kmc-shop-1 rolled out"
+    assert any("keeps its state in an emptyDir" in w for w in result["warnings"])
+
+
+def test_no_statefulset_change_is_waited_for_only_a_while(run_module, fake_api, monkeypatch):
+    run_module(cluster.main, dict(BASE, persistence=dict(type="hostPath", host_path="/var/lib/k0smotron/shop-1")))
+    fake_api.add_statefulset("edge", "shop-1")
+    # A change the operator does not carry into the StatefulSet: only the settle time ends the wait.
+    fake_api.objects[("statefulsets", "edge", "kmc-shop-1")]["metadata"]["generation"] = 10 ** 6
+    clock = iter(range(0, 10 ** 6, 3))
+    monkeypatch.setattr("time.monotonic", lambda: float(next(clock)))
+    result, failed = run_module(cluster.main, dict(
+        BASE, persistence=dict(type="hostPath", host_path="/var/lib/k0smotron/shop-1"), replicas=1,
+        annotations={"a": "b"}))
+    assert not failed, result
+    assert result["warnings"] == []
+    assert result["wait_progress"][-1]["state"] == "StatefulSet kmc-shop-1 rolled out"

@@ -145,3 +145,20 @@ def test_bad_input(run_module, fake_api, tmp_path, overrides, message):
 def test_default_name(run_module, ready_cluster, tmp_path):
     result, _failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "t")))
     assert result["name"] == "shop-1-worker-token"
+
+
+def test_a_token_replaced_by_a_second_mint_is_not_the_one_handed_over(run_module, ready_cluster, tmp_path):
+    # k0smotron can run two reconciles for one request; the Secret ends with the second token.
+    ready_cluster.double_mint = True
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["token_id"] == "abc123"
+    assert (tmp_path / "h1.token").read_text() == TOKEN
+    result, _failed = run_module(join_token.main, args(tmp_path))
+    assert result["changed"] is False
+
+
+def test_no_diff_without_a_change(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    result, _failed = run_module(join_token.main, args(tmp_path, _ansible_diff=True))
+    assert result["changed"] is False and "diff" not in result

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils import tokens
+from ansible_collections.k0smotron.fleet.tests.unit.fakes import make_join_token
+
+
+def secret_with(token):
+    return {"data": {"token": base64.b64encode(token.encode()).decode()}}
+
+
+def request_with(token_id):
+    return {"status": {"tokenID": token_id}}
+
+
+def test_token_id_is_read_from_the_join_token():
+    assert tokens.token_id_of(make_join_token("nfnz7e").encode()) == "nfnz7e"
+    assert tokens.token_id_of(b"not a token") is None
+
+
+def test_the_stored_token_must_be_the_one_the_status_names_twice_in_a_row():
+    request = request_with("b2")
+    assert tokens.token_state(request, secret_with(make_join_token("a1")))[0] is False
+    done, state = tokens.token_state(request, secret_with(make_join_token("b2")))
+    assert not done and "checking that it stays" in state
+    assert tokens.token_state(request, secret_with(make_join_token("b2")), previous_id="b2") == (
+        True, "token b2 stored")
+
+
+def test_states_before_the_token_exists():
+    assert tokens.token_state(None, None)[1] == "the JoinTokenRequest does not exist"
+    assert tokens.token_state({"status": {}}, None)[1] == "waiting for k0smotron to mint the token"
+    assert tokens.token_state(request_with("x"), None)[1] == "waiting for the token Secret"
+    failing = {"status": {"conditions": [{"type": "JoinTokenSecretCreated", "status": "False",
+                                          "reason": "InternalError", "message": "Failed finding pods"}]}}
+    assert "retries every minute" in tokens.token_state(failing, None)[1]
