@@ -14,8 +14,8 @@
 # IMAGE defaults to localhost/k0smotron-fleet/node:latest (build-node-image.sh).
 # Env: LAB_NODE_IP=10.89.40.x for a fixed address. Without it podman picks a
 # free one, which can change when the node is stopped and started again.
-# LAB_NODE_AIRGAP_DIR=DIR mounts DIR (e.g. $LAB_CACHE/images from
-# build-images.sh) read-only at /var/lib/k0s/images, k0s's airgap folder.
+# Image archives go into a node by copy (podman cp ... NODE:/var/lib/k0s/images/): k0s
+# chmods that folder at every start, so a read-only mount there stops k0s.
 set -euo pipefail
 # shellcheck source=lab/host/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,7 +35,6 @@ node_run_args() {
         --volume "$name-k0s:/var/lib/k0s"
         --volume "$name-containerd:/var/lib/containerd"
         --volume "$key.pub:/etc/ssh/lab_authorized_keys:ro"
-        ${LAB_NODE_AIRGAP_DIR:+--volume "$LAB_NODE_AIRGAP_DIR:/var/lib/k0s/images:ro"}
         "$image"
     )
 }
