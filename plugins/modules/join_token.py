@@ -300,6 +300,12 @@ class TokenRun:
     def present(self):
         params = self.params
         cluster = self.client.get(CLUSTER, params["cluster"], params["namespace"])
+        if cluster is None and self.module.check_mode:
+            # In a checked run the cluster may be one an earlier task would have created.
+            self.module.warn("Cluster '%s' does not exist in namespace '%s' (yet): a token would be minted "
+                             "once it does." % (params["cluster"], params["namespace"]))
+            return self._finish(dict(name=params["name"], namespace=params["namespace"], role=params["role"],
+                                     path=params["dest"], minted=True, changed=True), None, None)
         if cluster is None:
             raise FleetError(
                 "Cluster '%s' does not exist in namespace '%s'." % (params["cluster"], params["namespace"]),

@@ -81,12 +81,14 @@ path:
   type: str
   sample: /home/ops/.kube/shop-0042.kubeconfig
 server:
-  description: The API server URL the written kubeconfig points at.
+  description:
+    - The API server URL the written kubeconfig points at.
+    - Null in check mode when the kubeconfig Secret does not exist yet.
   returned: always
   type: str
   sample: https://192.0.2.10:30443
 context:
-  description: The kubeconfig's current context.
+  description: The kubeconfig's current context; null in check mode when the Secret does not exist yet.
   returned: always
   type: str
   sample: shop-0042
@@ -161,6 +163,11 @@ def main():
             return client.get(SECRET, secret_name, params["namespace"])
 
         secret = fetch()
+        if secret is None and module.check_mode:
+            # In a checked run nothing was created, so the kubeconfig may not exist yet.
+            module.warn("The kubeconfig Secret '%s' does not exist (yet): the file would be written once it "
+                        "does." % secret_name)
+            return dict(changed=True, path=params["dest"], server=None, context=None, secret=secret_name)
         if secret is None:
             if client.get(CLUSTER, params["cluster"], params["namespace"]) is None:
                 raise FleetError(

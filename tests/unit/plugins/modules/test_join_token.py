@@ -162,3 +162,11 @@ def test_no_diff_without_a_change(run_module, ready_cluster, tmp_path):
     run_module(join_token.main, args(tmp_path))
     result, _failed = run_module(join_token.main, args(tmp_path, _ansible_diff=True))
     assert result["changed"] is False and "diff" not in result
+
+
+def test_check_mode_before_the_cluster_exists_does_not_fail(run_module, fake_api, tmp_path):
+    result, failed = run_module(join_token.main, args(tmp_path, _ansible_check_mode=True))
+    assert not failed, result
+    assert result["changed"] is True
+    assert "does not exist in namespace 'edge' (yet)" in result["warnings"][0]
+    assert fake_api.writes() == []

@@ -98,3 +98,11 @@ def test_bad_input(run_module, fake_api, tmp_path, overrides, message):
     result, failed = run_module(kubeconfig.main, args)
     assert failed and message in result["msg"]
     assert fake_api.calls == []
+
+
+def test_check_mode_before_the_cluster_exists_does_not_fail(run_module, fake_api, tmp_path):
+    result, failed = run_module(kubeconfig.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "k"),
+                                                      _ansible_check_mode=True))
+    assert not failed, result
+    assert result["changed"] is True
+    assert not (tmp_path / "k").exists()
