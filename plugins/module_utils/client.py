@@ -231,11 +231,9 @@ class ManagementClient:
             meta["name"], meta.get("namespace"), query=query, body=obj,
             content_type="application/apply-patch+yaml")
 
-    def create(self, resource, obj, dry_run=False):
+    def create(self, resource, obj):
         meta = obj["metadata"]
         query = {"fieldManager": FIELD_MANAGER}
-        if dry_run:
-            query["dryRun"] = "All"
         return self.request(
             "POST", resource.path(meta.get("namespace")), "create", resource, meta["name"], meta.get("namespace"),
             query=query, body=obj)

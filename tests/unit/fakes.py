@@ -199,7 +199,7 @@ class FakeManagementAPI:
                 statefulset["status"].update(updateRevision="next", readyReplicas=0)
         return copy.deepcopy(merged)
 
-    def create(self, resource, obj, dry_run=False):
+    def create(self, resource, obj):
         self.calls.append(("create", resource.plural, obj["metadata"]["name"]))
         self._check(resource)
         meta = obj["metadata"]
@@ -208,9 +208,8 @@ class FakeManagementAPI:
             raise FleetError("already exists")
         created = copy.deepcopy(obj)
         created["metadata"]["creationTimestamp"] = self.now()
-        if not dry_run:
-            self.objects[key] = created
-            self._polls[key] = 0
+        self.objects[key] = created
+        self._polls[key] = 0
         return copy.deepcopy(created)
 
     def delete(self, resource, name, namespace=None, propagation="Background"):
