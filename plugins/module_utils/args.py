@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import re
 
 from ansible.module_utils.basic import env_fallback
@@ -33,7 +34,9 @@ PROXY_HEADERS_SPEC = dict(
 )
 
 CONNECTION_ARG_SPEC = dict(
-    kubeconfig=dict(type="raw", no_log=True, fallback=_env("K8S_AUTH_KUBECONFIG")),
+    # Not no_log: a path is no secret, and Ansible would mask every leaf of an inline kubeconfig
+    # (even "v1") everywhere. FleetModule masks the secret values of an inline one instead.
+    kubeconfig=dict(type="raw", no_log=False, fallback=_env("K8S_AUTH_KUBECONFIG")),
     context=dict(type="str", fallback=_env("K8S_AUTH_CONTEXT")),
     host=dict(type="str", fallback=_env("K8S_AUTH_HOST")),
     api_key=dict(type="str", no_log=True, fallback=_env("K8S_AUTH_API_KEY")),
@@ -52,6 +55,12 @@ CONNECTION_ARG_SPEC = dict(
     request_timeout=dict(type="float", default=30),
 )
 
+ENGINE_ARG_SPEC = dict(
+    engine=dict(type="str", choices=["native", "k0smotron"], default="native",
+                fallback=_env("K0SMOTRON_FLEET_ENGINE")),
+    hosted_api_url=dict(type="str"),
+)
+
 WAIT_ARG_SPEC = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
@@ -68,6 +77,13 @@ _K0S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)([-+])k0s\.(\d+)$")
 # Go durations, as `k0s token create --expiry` parses them.
 _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def default_token_name(cluster, role, dest):
+    """A join token's name when none is given: one per destination file, so that hosts running in
+    parallel never share, renew or revoke each other's tokens."""
+    digest = hashlib.sha256((dest or "").encode("utf-8")).hexdigest()[:8]
+    return "%s-%s-%s" % (cluster, role, digest)
 
 
 def validate_dns_label(option, value):

@@ -64,6 +64,10 @@ class Resource:
 
 
 CLUSTER = Resource("k0smotron.io", "v1beta2", "clusters", "Cluster")
+CONFIGMAP = Resource("", "v1", "configmaps", "ConfigMap")
+SERVICE = Resource("", "v1", "services", "Service")
+PVC = Resource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
+NODE = Resource("", "v1", "nodes", "Node", namespaced=False)
 JOIN_TOKEN_REQUEST = Resource("k0smotron.io", "v1beta2", "jointokenrequests", "JoinTokenRequest")
 SECRET = Resource("", "v1", "secrets", "Secret")
 POD = Resource("", "v1", "pods", "Pod")
@@ -149,9 +153,11 @@ def build_configuration(params):
 class ManagementClient:
     """Calls to the management cluster, returning plain dictionaries."""
 
-    def __init__(self, api_client, request_timeout=30):
+    def __init__(self, api_client, request_timeout=30, where="the management cluster", unreachable_hint=None):
         self.api_client = api_client
         self.request_timeout = request_timeout
+        self.where = where
+        self.unreachable_hint = unreachable_hint
         self.calls = 0
 
     @classmethod
@@ -169,13 +175,34 @@ class ManagementClient:
             api_client.set_default_header("Impersonate-Group", groups[0])
         return cls(api_client, request_timeout=params.get("request_timeout") or 30)
 
+    @classmethod
+    def from_kubeconfig(cls, config, request_timeout=30, where=None, unreachable_hint=None):
+        """A client for another cluster (a hosted one), from a kubeconfig held in memory.
+
+        The kubernetes library puts embedded certificates and keys in temporary files only its
+        owner can read, removed when the module exits.
+        """
+        configuration = kubernetes.client.Configuration()
+        try:
+            kubernetes.config.load_kube_config_from_dict(
+                config_dict=config, client_configuration=configuration, persist_config=False)
+        except ConfigException as exc:
+            raise FleetError("Cannot use the kubeconfig of %s: %s." % (where, exc))
+        configuration.retries = 0
+        return cls(kubernetes.client.ApiClient(configuration), request_timeout=request_timeout, where=where,
+                   unreachable_hint=unreachable_hint)
+
     @property
     def host(self):
         return self.api_client.configuration.host
 
     def request(self, method, path, verb, resource, name=None, namespace=None, query=None, body=None,
-                content_type=None):
-        """One API call; the decoded JSON response, or None for 404 on a named object."""
+                content_type=None, raw=False):
+        """One API call; the decoded JSON response (the text with ``raw``).
+
+        A 404 that says the named object itself does not exist gives None for reads and
+        deletes; any other 404 (a missing namespace, a type not served, a write) is an error.
+        """
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
@@ -194,13 +221,19 @@ class ManagementClient:
                 _request_timeout=self.request_timeout,
             )
         except ApiException as exc:
-            if exc.status == 404 and name and _names_object(exc):
+            if exc.status == 404 and method in ("GET", "DELETE") and name and _names_object(exc, resource, name):
                 return None
-            raise translate_api_error(exc, verb, resource.full_name, name, namespace, self.host)
+            raise self._error(exc, verb, resource, name, namespace)
         except urllib3.exceptions.HTTPError as exc:
-            raise translate_api_error(exc, verb, resource.full_name, name, namespace, self.host)
+            raise self._error(exc, verb, resource, name, namespace)
         data = response.data
+        if raw:
+            return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         return json.loads(data) if data else {}
+
+    def _error(self, exc, verb, resource, name, namespace):
+        return translate_api_error(exc, verb, resource.full_name, name, namespace, self.host, where=self.where,
+                                   unreachable_hint=self.unreachable_hint)
 
     # Reads ------------------------------------------------------------------------------------
 
@@ -245,16 +278,23 @@ class ManagementClient:
             "DELETE", resource.path(namespace, name), "delete", resource, name, namespace, body=body)
         return result is not None
 
+    def get_raw(self, path, verb="get", resource=None):
+        """A GET of a non-resource path such as ``/readyz``; the response text."""
+        return self.request("GET", path, verb, resource or Resource("", "", path.strip("/"), path), raw=True)
+
     def ensure_served(self, resource):
         """Fail with a clear error when the API group of ``resource`` is not served (CRD missing)."""
         path = "/apis/%s" % resource.api_version
         self.request("GET", path, "get", resource)
 
 
-def _names_object(exc):
-    """True when a 404 is about a named object rather than an unknown resource type."""
+def _names_object(exc, resource, name):
+    """True when a 404 says that object itself is missing (not its namespace, not its type)."""
     try:
         status = json.loads(exc.body)
     except (TypeError, ValueError):
         return False
-    return isinstance(status, dict) and bool((status.get("details") or {}).get("name"))
+    if not isinstance(status, dict):
+        return False
+    details = status.get("details") or {}
+    return details.get("name") == name and details.get("kind") in (None, resource.plural)

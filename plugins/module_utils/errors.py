@@ -66,21 +66,25 @@ def describe_target(resource, name=None, namespace=None):
     return target
 
 
-def translate_api_error(exc, verb, resource, name=None, namespace=None, host=None):
+def translate_api_error(exc, verb, resource, name=None, namespace=None, host=None, where=None,
+                        unreachable_hint=None):
     """Turn a failed API call into a :class:`FleetError` that names the cause and the fix.
 
     ``verb`` is the Kubernetes verb that was attempted (get, list, patch, create, delete...),
-    ``resource`` the plural resource with its group (``clusters.k0smotron.io``).
+    ``resource`` the plural resource with its group (``clusters.k0smotron.io``), ``where`` the
+    cluster asked ("the management cluster", or a hosted cluster).
     """
+    where = where or "the management cluster"
     target = describe_target(resource, name, namespace)
     status_code = getattr(exc, "status", None)
     if status_code is None:
         # urllib3 and socket errors: the API was never reached.
         reason = getattr(exc, "reason", None) or exc
         return FleetError(
-            "Cannot reach the management cluster's API at %s: %s." % (host or "(no address)", reason),
-            hint="Check the kubeconfig, context or host options, any proxy settings, and that the "
-                 "management cluster is running; request_timeout bounds how long each call may take.",
+            "Cannot reach %s's API at %s: %s." % (where, host or "(no address)", reason),
+            hint=unreachable_hint or (
+                "Check the kubeconfig, context or host options, any proxy settings, and that the "
+                "management cluster is running; request_timeout bounds how long each call may take."),
             api_host=host,
         )
 
@@ -90,8 +94,8 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
 
     if status_code == 401:
         return FleetError(
-            "The management cluster at %s rejected the credentials (401 Unauthorized) while trying to %s %s."
-            % (host, verb, target),
+            "%s at %s rejected the credentials (401 Unauthorized) while trying to %s %s."
+            % (where[0].upper() + where[1:], host, verb, target),
             hint="Check api_key, client_cert/client_key or the kubeconfig user; tokens may have expired.",
             api_host=host,
         )
@@ -100,6 +104,13 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
             "Forbidden: the identity in use may not '%s' %s (server said: %s)." % (verb, target, server_message),
             hint="Grant the verb '%s' on '%s' to that identity with a Role or ClusterRole binding, "
                  "or use a kubeconfig/context that has it." % (verb, resource),
+            api_host=host,
+        )
+    if status_code == 404 and details.get("kind") == "namespaces" and details.get("name"):
+        return FleetError(
+            "Namespace '%s' does not exist in %s, so %s cannot be made there." % (details["name"], where, target),
+            hint="Create the namespace first (for example with kubernetes.core.k8s, kind Namespace), "
+                 "or set namespace to an existing one.",
             api_host=host,
         )
     if status_code == 404 and not (status and details.get("name")):
@@ -129,6 +140,6 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
                  "and that its webhook certificate is valid.",
         )
     return FleetError(
-        "The API call to %s %s failed with HTTP %s: %s." % (verb, target, status_code, server_message),
+        "The API call to %s %s in %s failed with HTTP %s: %s." % (verb, target, where, status_code, server_message),
         api_host=host,
     )

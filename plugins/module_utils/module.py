@@ -6,8 +6,11 @@
 
 The contract for module authors:
 
-* declare only the module's own options; ``FleetModule`` adds the connection options (and the
-  wait options when ``wait=True``) and their documentation comes from the doc fragments;
+* declare only the module's own options; ``FleetModule`` adds the connection options, the
+  ``engine`` option (and the wait options when ``wait=True``), and their documentation comes
+  from the doc fragments;
+* keep the module thin: parse, hand the work to ``module.engine.<module name>(module)``, return.
+  Each engine (``engine_native``, ``engine_k0smotron``) has one function per module;
 * validate every option before the first API call, raising ``FleetError``;
 * do the work in one function passed to ``run``: any ``FleetError`` it raises ends the task
   with the error's message, hint and details; nothing else is caught, so bugs stay visible;
@@ -21,7 +24,12 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import CONNECTION_ARG_SPEC, WAIT_ARG_SPEC
+from ansible_collections.k0smotron.fleet.plugins.module_utils import engine_k0smotron, engine_native
+from ansible_collections.k0smotron.fleet.plugins.module_utils.args import (
+    CONNECTION_ARG_SPEC,
+    ENGINE_ARG_SPEC,
+    WAIT_ARG_SPEC,
+)
 from ansible_collections.k0smotron.fleet.plugins.module_utils.client import (
     HAS_KUBERNETES,
     KUBERNETES_IMPORT_ERROR,
@@ -31,19 +39,52 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import Flee
 from ansible_collections.k0smotron.fleet.plugins.module_utils.waiter import Waiter
 
 
+ENGINES = {"native": engine_native, "k0smotron": engine_k0smotron}
+# Keys of a kubeconfig whose values are credentials.
+_KUBECONFIG_SECRET_KEYS = frozenset((
+    "token", "password", "client-key-data", "client-certificate-data", "id-token", "refresh-token",
+    "access-token", "client-secret", "tokenFile"))
+
+
+def kubeconfig_secrets(value, found=None):
+    """The credential values inside a kubeconfig given as a dictionary (every user's token, key...)."""
+    found = set() if found is None else found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _KUBECONFIG_SECRET_KEYS and isinstance(item, str) and item:
+                found.add(item)
+            elif key == "env" and isinstance(item, list):  # exec plugins' environment
+                found.update(e.get("value") for e in item if isinstance(e, dict) and e.get("value"))
+            else:
+                kubeconfig_secrets(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            kubeconfig_secrets(item, found)
+    return found
+
+
 class FleetModule(AnsibleModule):
     """An ``AnsibleModule`` that talks to the management cluster."""
 
     def __init__(self, argument_spec, wait=False, **kwargs):
         spec = dict(CONNECTION_ARG_SPEC)
+        spec.update(ENGINE_ARG_SPEC)
         if wait:
             spec.update(WAIT_ARG_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super(FleetModule, self).__init__(argument_spec=spec, **kwargs)
         self._client = None
+        # Set once the module has changed something, so that a later failure still reports changed.
+        self.made_changes = False
         if not HAS_KUBERNETES:
             self.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
+
+    def _log_invocation(self):
+        # Runs inside AnsibleModule.__init__, before anything is logged: an inline kubeconfig's
+        # credentials are masked from here on, in the log and in every result.
+        self.no_log_values.update(kubeconfig_secrets(self.params.get("kubeconfig")))
+        super(FleetModule, self)._log_invocation()
 
     @property
     def client(self):
@@ -51,6 +92,11 @@ class FleetModule(AnsibleModule):
         if self._client is None:
             self._client = ManagementClient.from_params(self.params)
         return self._client
+
+    @property
+    def engine(self):
+        """The engine module that does the work: one function per module, same names in each."""
+        return ENGINES[self.params["engine"]]
 
     def protect(self, value):
         """Mask ``value`` in anything this module returns or logs."""
@@ -69,5 +115,8 @@ class FleetModule(AnsibleModule):
         try:
             result = work()
         except FleetError as exc:
-            self.fail_json(**exc.to_result())
+            failure = exc.to_result()
+            # What was created or changed before the failure must show: a re-run is not a first run.
+            failure["changed"] = self.made_changes
+            self.fail_json(**failure)
         self.exit_json(**result)

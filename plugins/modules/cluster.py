@@ -9,23 +9,31 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cluster
-short_description: Create, change, delete and wait on k0smotron hosted control planes
+short_description: Create, change, delete and wait on hosted k0s control planes
 version_added: 0.1.0
 description:
-  - Manages a k0smotron C(Cluster) (API C(k0smotron.io/v1beta2)) in the management cluster. k0smotron runs
-    the cluster's k0s control plane as pods there; edge hosts then join it as workers.
-  - Applies the object with server-side apply under the field manager C(k0smotron.fleet), so that only
-    the fields given here are owned and a second run with the same options changes nothing.
-  - Waits by default until the control plane is up to date and serving (after a change to an existing
-    Cluster, until its control-plane StatefulSet has rolled out), and on timeout reports the conditions,
-    the control-plane pods and recent events.
-  - With the default C(emptyDir) persistence, a change that restarts the control-plane pods (version,
-    annotations, resources) loses the hosted cluster's state; the module warns when it makes one.
-  - In check mode the change is computed by a server-side dry run, so admission webhooks validate it too.
+  - Manages a hosted k0s control plane in the management cluster: its k0s controllers run there as pods,
+    and edge hosts join it as workers.
+  - With O(engine=native) (the default) the module creates every object itself in O(namespace), with rights
+    in that namespace only and nothing installed in the management cluster. The certificate authorities and the
+    service-account key are made once (with C(cryptography)) and kept in Secrets C(NAME-ca), C(NAME-proxy),
+    C(NAME-sa); the k0s configuration goes into ConfigMap C(kmc-NAME-config); Service and StatefulSet
+    C(kmc-NAME) expose and run C(k0s controller). All of them are owned by the ConfigMap C(kmc-NAME), which
+    records the settings, so deleting the control plane deletes them all.
+  - With the native engine, an option left out keeps the value the control plane has (the defaults below
+    apply when it is created), so a run that names only O(version) upgrades without touching the rest.
+    A change of configuration, certificates or database URL rolls the pods (k0s reads its configuration at
+    start), and the module waits until every pod runs the new template and its API answers C(/readyz).
+  - With O(engine=k0smotron) the module declares a k0smotron C(Cluster) (API C(k0smotron.io/v1beta2)) and waits
+    for an installed k0smotron operator to build it.
+  - Objects are applied with server-side apply under the field manager C(k0smotron.fleet), after a server-side
+    dry run that decides whether anything changes and gives the check-mode prediction.
+  - On timeout the module reports the pods, their reasons and recent events, or what is missing.
 author:
   - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
+  - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
   - k0smotron.fleet.attributes
 attributes:
@@ -60,8 +68,11 @@ options:
     description:
       - The k0s version of the control plane, as k0s tags it (V(v1.36.3+k0s.0)); the image-tag form
         V(v1.36.3-k0s.0) is accepted too.
-      - Required with O(state=present). k0smotron's own default is a years-old release, so it is never left to it.
-      - Workers should run the same minor version or at most one below.
+      - Required to create a control plane (and always with O(engine=k0smotron)). k0smotron's own default is a
+        years-old release, so it is never left to it.
+      - With O(engine=native) a downgrade, or a jump of more than one minor version, is refused; after an
+        upgrade the module warns about workers of another minor version (new workers only join a control
+        plane of their own minor).
     type: str
   replicas:
     description:
@@ -70,15 +81,19 @@ options:
     type: int
   image:
     description:
-      - The k0s image, without tag (the tag comes from O(version)). Defaults to C(quay.io/k0sproject/k0s) on the server.
-      - Set it to use a mirror, for example V(registry.example.com/k0sproject/k0s).
+      - The k0s image repository, without tag (the tag is O(version) with C(+) written C(-)). Defaults to
+        C(quay.io/k0sproject/k0s).
+      - Set it to use a mirror or an air-gapped registry, for example V(registry.example.com/k0sproject/k0s).
     type: str
   external_address:
     description:
       - The address (IP or DNS name) workers reach the control plane at. It goes into the API server's
         certificate, the kubeconfig and join tokens.
-      - Needed for the C(Available) condition with a ClusterIP service; found by k0smotron for NodePort
-        (a node address) and LoadBalancer (the load balancer's address) when not given.
+      - When not given, found for NodePort (a management node's ExternalIP, else its InternalIP; reading nodes
+        needs a cluster-wide right, so give it when the module has namespace rights only) and LoadBalancer (the
+        load balancer's address, waited for). With ClusterIP the API is reached at the Service's DNS name,
+        inside the management cluster.
+      - A host name or an IP address, without scheme or port.
     type: str
   service:
     description:
@@ -88,22 +103,23 @@ options:
     suboptions:
       type:
         description:
-          - The Service type.
+          - The Service type. V(ClusterIP) when the control plane is created without it.
         type: str
         choices: [ClusterIP, NodePort, LoadBalancer]
-        default: ClusterIP
       api_port:
         description:
-          - The Kubernetes API port (also the node port with V(NodePort)). k0smotron's default is 30443.
+          - The Kubernetes API port, the same in the pod, on the Service and, with V(NodePort), on every node
+            (k0s tells workers this port). Default 30443.
         type: int
       konnectivity_port:
         description:
-          - The konnectivity port workers connect back on. k0smotron's default is 30132.
+          - The konnectivity port workers connect back on, likewise. Default 30132.
         type: int
   persistence:
     description:
       - Where the control plane keeps its state (certificates, kine's SQLite database). Defaults to an
-        emptyDir on the server, which is lost when the pod is rescheduled.
+        emptyDir, which is lost when the pod is restarted or rescheduled: use V(hostPath) or V(pvc) for a
+        control plane on SQLite that must keep its state.
     type: dict
     suboptions:
       type:
@@ -118,22 +134,26 @@ options:
         type: str
       persistent_volume_claim:
         description:
-          - The claim template (C(metadata) and C(spec)), with O(persistence.type=pvc).
+          - The claim template (C(spec), or C(metadata) and C(spec)), with O(persistence.type=pvc).
         type: dict
       auto_delete_pvcs:
         description:
-          - Whether to delete the claims when the Cluster is deleted.
+          - Whether to delete the claims when the control plane is deleted. They are kept by default.
         type: bool
   storage:
     description:
-      - The control plane's datastore. When not given k0smotron runs an etcd StatefulSet, which needs a
-        default StorageClass in the management cluster.
+      - The control plane's datastore.
+      - With O(engine=native), kine: SQLite in the pod (one replica) unless a PostgreSQL or MySQL URL is given,
+        which O(replicas) above 1 requires. The URL is never written into a ConfigMap, a result or a diff: it
+        reaches k0s from a Secret when the pod starts, and a changed URL (a rotated password) rolls the pods.
+      - With O(engine=k0smotron), when not given k0smotron runs an etcd StatefulSet, which needs a default
+        StorageClass in the management cluster.
     type: dict
     suboptions:
       type:
         description:
           - V(kine) keeps the state in SQLite (on O(persistence)) or in an external SQL database; V(etcd)
-            runs etcd pods; V(nats) runs an embedded NATS.
+            runs etcd pods; V(nats) runs an embedded NATS. The native engine offers V(kine).
         type: str
         choices: [etcd, kine, nats]
         required: true
@@ -145,6 +165,8 @@ options:
       kine_data_source_url:
         description:
           - Kine's data source URL, for example V(postgres://user:pass@db:5432/site1). Masked in results and diffs.
+          - With O(engine=native) it is stored in the Secret C(NAME-datastore), which later runs keep using
+            when the option is left out.
         type: str
       etcd:
         description:
@@ -153,14 +175,53 @@ options:
   k0s_config:
     description:
       - The k0s configuration of the control plane, either a whole C(ClusterConfig) or just its C(spec).
-        k0smotron overwrites the fields it manages (API address and ports, storage).
+      - The module owns C(spec.api.port), C(spec.api.externalAddress), C(spec.api.sans),
+        C(spec.konnectivity.agentPort) and C(spec.storage) (set them with the options above); with
+        O(engine=native) setting one of them here is an error, with O(engine=k0smotron) k0smotron overwrites them.
+      - With O(engine=native) a change takes effect: the pods restart with the new configuration. Telemetry is
+        off unless turned on here.
     type: dict
   resources:
     description:
       - Compute resources of the control-plane pods, as a Kubernetes C(ResourceRequirements).
     type: dict
+  node_selector:
+    description:
+      - Node labels the control-plane pods must run on (native engine).
+    type: dict
+  tolerations:
+    description:
+      - Tolerations of the control-plane pods, as Kubernetes C(Toleration) objects (native engine).
+    type: list
+    elements: dict
+  priority_class_name:
+    description:
+      - Priority class of the control-plane pods (native engine), for example one that keeps them from being
+        evicted before ordinary workloads.
+    type: str
+  pki:
+    description:
+      - How the certificate authorities and the service-account key are made (native engine). They are made
+        once, when the control plane is created, and never regenerated; changing these later has no effect on
+        existing keys.
+    type: dict
+    suboptions:
+      key_type:
+        description:
+          - The key algorithm.
+        type: str
+        choices: [rsa, ecdsa]
+      key_size:
+        description:
+          - Bits of the key; 2048, 3072 or 4096 for RSA (default 2048), 256 or 384 for ECDSA.
+        type: int
+      ca_validity_days:
+        description:
+          - Lifetime of each certificate authority in days. Default 3650, as k0s's own.
+        type: int
   patches:
     description:
+      - k0smotron engine only.
       - Patches k0smotron applies to the objects it generates, as C(spec.patches) entries
         (C(target) with C(kind) and C(component), C(patch) with C(type) and C(content)).
     type: list
@@ -172,33 +233,38 @@ options:
     elements: str
   manifests:
     description:
+      - k0smotron engine only.
       - Volumes (Kubernetes C(Volume) objects) holding manifests that the control plane applies to the hosted cluster.
     type: list
     elements: dict
   mounts:
     description:
+      - k0smotron engine only.
       - Extra volumes mounted into the control-plane pods, as C(spec.mounts) entries.
     type: list
     elements: dict
   certificate_refs:
     description:
+      - k0smotron engine only.
       - Certificates provided by the user instead of generated ones, as C(spec.certificateRefs) entries.
     type: list
     elements: dict
   labels:
     description:
-      - Labels of the Cluster. k0smotron copies them to the objects it generates, the selector of the
-        control-plane StatefulSet included, which Kubernetes does not let change.
-      - So they are set when the Cluster is created, and a run that would change them on an existing
-        Cluster fails before changing anything.
+      - Labels of the control plane's objects and pods. With O(engine=native) they can change at any time (the
+        StatefulSet's selector uses two fixed labels of its own).
+      - With O(engine=k0smotron), k0smotron copies them into the control-plane StatefulSet's selector, which
+        Kubernetes does not let change, so a run that would change them on an existing Cluster fails before
+        changing anything.
     type: dict
   annotations:
     description:
-      - Annotations of the Cluster. k0smotron copies them into the control-plane pods, so changing them
-        restarts those pods; the wait then lasts until the new pods are ready.
+      - Annotations of the control plane and its pods. Changing them restarts those pods; the wait then lasts
+        until the new pods are ready.
     type: dict
   spec:
     description:
+      - k0smotron engine only.
       - Any other C(Cluster.spec) fields, as the API names them (for example C(ingress), C(monitoring),
         C(topologySpreadConstraints)). An option above and the same field here must agree.
     type: dict
@@ -208,7 +274,11 @@ options:
     type: bool
     default: false
 notes:
-  - Deleting a Cluster deletes its join-token requests and Secrets too, and so invalidates their tokens.
+  - With O(engine=native), O(state=absent) deletes the anchor ConfigMap in the foreground, so the management
+    cluster's garbage collector deletes every object it owns (and the control plane's tokens with the hosted
+    cluster); claims are kept unless O(persistence.auto_delete_pvcs). The module waits until all are gone.
+  - With O(engine=k0smotron), deleting a Cluster deletes its join-token requests and Secrets too, and so
+    invalidates their tokens.
 seealso:
   - module: k0smotron.fleet.cluster_info
   - module: k0smotron.fleet.kubeconfig
@@ -280,7 +350,7 @@ RETURN = r"""
 cluster:
   description:
     - The Cluster as the API returned it, with a kine data source URL masked. Empty after deletion.
-  returned: always
+  returned: with O(engine=k0smotron)
   type: dict
   sample:
     apiVersion: k0smotron.io/v1beta2
@@ -305,11 +375,44 @@ state:
   sample: 1/1 control-plane replicas ready
 api_endpoint:
   description:
-    - The URL of the hosted API server, when it can be known from the object. None for a NodePort
-      service without O(external_address); the kubeconfig then holds the address k0smotron chose.
+    - The URL of the hosted API server, as workers and kubeconfigs reach it.
+    - With O(engine=k0smotron), None for a NodePort service without O(external_address); the kubeconfig then
+      holds the address k0smotron chose.
   returned: when O(state=present)
   type: str
   sample: https://192.0.2.10:30443
+external_address:
+  description: The external address in use, given or found (native engine).
+  returned: when O(state=present) with O(engine=native)
+  type: str
+  sample: 192.0.2.10
+version:
+  description: The control plane's k0s version (native engine).
+  returned: when O(state=present) with O(engine=native)
+  type: str
+  sample: v1.36.3+k0s.2
+changes:
+  description: The objects this run created or changed (or would, in check mode), as C(Kind/name) (native engine).
+  returned: when O(state=present) with O(engine=native)
+  type: list
+  elements: str
+  sample: [StatefulSet/kmc-shop-0042]
+settings:
+  description:
+    - The control plane's settings after this run, as recorded in its anchor ConfigMap (native engine); the
+      options left out show the values kept. No secret is in them.
+  returned: when O(state=present) with O(engine=native)
+  type: dict
+api:
+  description:
+    - The hosted API's own answer after the wait (native engine), when it is reachable from where the module
+      runs. C(reachable), C(ready) (its C(/readyz)), and after an upgrade C(nodes), C(nodes_ready) and
+      C(kubelet_versions); C(error) says why it could not be asked.
+  returned: when the native engine waited for the control plane
+  type: dict
+  sample:
+    reachable: true
+    ready: true
 kubeconfig_secret:
   description: The name of the Secret holding the hosted cluster's admin kubeconfig (key C(value)).
   returned: when O(state=present)
@@ -332,11 +435,6 @@ wait_progress:
       state: 1/1 control-plane replicas ready
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_dns_label, validate_dns_subdomain
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_k0s_version
-from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER, EVENT, POD, STATEFULSET
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError, WaitTimeout
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
 
 ARGUMENT_SPEC = dict(
@@ -348,7 +446,7 @@ ARGUMENT_SPEC = dict(
     image=dict(type="str"),
     external_address=dict(type="str"),
     service=dict(type="dict", options=dict(
-        type=dict(type="str", choices=["ClusterIP", "NodePort", "LoadBalancer"], default="ClusterIP"),
+        type=dict(type="str", choices=["ClusterIP", "NodePort", "LoadBalancer"]),
         api_port=dict(type="int"),
         konnectivity_port=dict(type="int"),
     )),
@@ -371,6 +469,14 @@ ARGUMENT_SPEC = dict(
     manifests=dict(type="list", elements="dict"),
     mounts=dict(type="list", elements="dict"),
     certificate_refs=dict(type="list", elements="dict"),
+    node_selector=dict(type="dict"),
+    tolerations=dict(type="list", elements="dict"),
+    priority_class_name=dict(type="str"),
+    pki=dict(type="dict", options=dict(
+        key_type=dict(type="str", choices=["rsa", "ecdsa"]),
+        key_size=dict(type="int"),
+        ca_validity_days=dict(type="int"),
+    )),
     labels=dict(type="dict"),
     annotations=dict(type="dict"),
     spec=dict(type="dict"),
@@ -378,210 +484,9 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def validate(params):
-    """Everything that can be wrong with the options, found before any API call.
-
-    Returns the Cluster object to apply (None for state=absent).
-    """
-    validate_dns_label("name", params["name"])
-    validate_dns_label("namespace", params["namespace"])
-    if params["state"] == "absent":
-        return None
-    if not params.get("version"):
-        raise FleetError(
-            "version is required with state=present.",
-            hint="Pin the control plane's k0s version, for example version: v1.36.3+k0s.0.")
-    validate_k0s_version("version", params["version"])
-    if params.get("replicas") is not None and params["replicas"] < 1:
-        raise FleetError("replicas must be at least 1, got %d." % params["replicas"],
-                         hint="Use state=absent to remove a control plane.")
-    persistence = params.get("persistence") or {}
-    if persistence.get("type") == "hostPath" and not persistence.get("host_path"):
-        raise FleetError("persistence.type=hostPath needs persistence.host_path.",
-                         hint="Give the directory on the management node, for example /var/lib/k0smotron/NAME.")
-    if persistence.get("type") == "pvc" and not persistence.get("persistent_volume_claim"):
-        raise FleetError("persistence.type=pvc needs persistence.persistent_volume_claim.",
-                         hint="Give the claim template, with spec.resources.requests.storage at least.")
-    service = params.get("service") or {}
-    for port in ("api_port", "konnectivity_port"):
-        value = service.get(port)
-        if value is not None and not 1 <= value <= 65535:
-            raise FleetError("service.%s must be a port number (1-65535), got %d." % (port, value),
-                             hint="NodePort services need a port in the cluster's node-port range, 30000-32767 by default.")
-    storage = params.get("storage") or {}
-    if storage.get("kine_data_source_secret_name"):
-        validate_dns_subdomain("storage.kine_data_source_secret_name", storage["kine_data_source_secret_name"])
-    replicas = params.get("replicas") or 1
-    if replicas > 1 and storage.get("type") == "kine" and not (
-            storage.get("kine_data_source_url") or storage.get("kine_data_source_secret_name")):
-        raise FleetError(
-            "replicas=%d with storage.type=kine needs an external database." % replicas,
-            hint="Set storage.kine_data_source_secret_name (or kine_data_source_url), or use replicas: 1.")
-    return model.build_cluster(params)
-
-
-def diagnose(client, name, namespace, obj):
-    """What the control plane's pods and events say, for a timeout message."""
-    pods = model.describe_pods(client.list(POD, namespace, label_selector=model.pod_selector(name)))
-    names = set([name, model.statefulset_name(name)] + [p["name"] for p in pods])
-    events = model.describe_events(client.list(EVENT, namespace), names)
-    lines = []
-    for pod in pods:
-        lines.append("pod %s is %s%s" % (
-            pod["name"], pod["phase"], (": " + "; ".join(pod["reasons"])) if pod["reasons"] else ""))
-    if not pods:
-        lines.append("no control-plane pods exist (is the k0smotron operator running?)")
-    lines.extend("event: " + e for e in events)
-    summary = model.summarize(obj) if obj else {}
-    return lines, dict(conditions=summary.get("conditions", {}), pods=pods, events=events)
-
-
-def explain(exc, lines):
-    """Put the diagnosis between the timeout's message and its hint."""
-    exc.msg = "%s Diagnosis: %s." % (exc.msg, "; ".join(lines))
-
-
-def wait_ready(module, client, name, namespace, statefulset_generation=None):
-    """Wait until the Cluster is ready and, after a change to an existing one, its pods rolled."""
-    waiter = module.waiter()
-    what = "Cluster %s/%s to be ready" % (namespace, name)
-    # How long k0smotron may take to carry a change into the StatefulSet before we conclude
-    # the change does not touch it.
-    settle = max(10, 2 * module.params["wait_sleep"])
-    last = {}
-
-    def fetch():
-        last["obj"] = client.get(CLUSTER, name, namespace)
-        return last["obj"]
-
-    def check(obj):
-        ready, state = model.readiness(obj)
-        if not ready or statefulset_generation is None:
-            return ready, state
-        statefulset = client.get(STATEFULSET, model.statefulset_name(name), namespace)
-        return model.rollout(statefulset, statefulset_generation, waiter.elapsed >= settle)
-
-    try:
-        obj = waiter.until(what, fetch, check)
-    except WaitTimeout as exc:
-        lines, details = diagnose(client, name, namespace, last.get("obj"))
-        exc.details.update(details)
-        exc.details["cluster"] = model.redact(last.get("obj"))
-        explain(exc, lines)
-        raise
-    return obj, waiter
-
-
-def wait_gone(module, client, name, namespace):
-    """Wait until the Cluster and its control-plane pods are gone."""
-    waiter = module.waiter()
-
-    def fetch():
-        obj = client.get(CLUSTER, name, namespace)
-        pods = client.list(POD, namespace, label_selector=model.pod_selector(name)) if obj is None else None
-        return obj, pods
-
-    def check(found):
-        obj, pods = found
-        if obj is not None:
-            return False, "the Cluster is still present (finalizers: %s)" % ", ".join(
-                (obj.get("metadata") or {}).get("finalizers") or ["none"])
-        if pods:
-            return False, "%d control-plane pods still terminating" % len(pods)
-        return True, "deleted"
-
-    waiter.until("Cluster %s/%s and its control plane to be deleted" % (namespace, name), fetch, check)
-    return waiter
-
-
-def run_absent(module, client, current):
-    params = module.params
-    result = dict(changed=False, cluster={}, ready=False, state="the Cluster does not exist", waited=0.0)
-    if current is None:
-        return result
-    result["changed"] = True
-    if module._diff:
-        result["diff"] = dict(before=model.comparable(current), after={})
-    if module.check_mode:
-        return result
-    client.delete(CLUSTER, params["name"], params["namespace"])
-    if params["wait"]:
-        waiter = wait_gone(module, client, params["name"], params["namespace"])
-        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
-    return result
-
-
-def refuse_label_change(current, planned):
-    """k0smotron puts a Cluster's labels into its StatefulSet's selector, which cannot change."""
-    before = (current.get("metadata") or {}).get("labels") or {}
-    after = (planned.get("metadata") or {}).get("labels") or {}
-    if before != after:
-        raise FleetError(
-            "Changing the labels of the existing Cluster '%s' (from %s to %s) would break it: k0smotron "
-            "copies a Cluster's labels into the selector of its control-plane StatefulSet, which Kubernetes "
-            "does not allow to change." % (current["metadata"]["name"], before, after),
-            hint="Keep the labels the Cluster was created with, or delete it and create it again.")
-
-
-def warn_about_restart(module, current):
-    persistence = ((current.get("spec") or {}).get("persistence") or {}).get("type") or "emptyDir"
-    if persistence == "emptyDir":
-        module.warn(
-            "Cluster '%s' keeps its state in an emptyDir: a change that restarts its control-plane pods "
-            "(version, annotations, resources...) loses the hosted cluster's data, Node objects included. "
-            "Use persistence type hostPath or pvc for clusters that must keep their state."
-            % current["metadata"]["name"])
-
-
-def run_present(module, client, current, desired):
-    params = module.params
-    if desired["spec"].get("storage", {}).get("kine", {}).get("dataSourceURL"):
-        module.protect(desired["spec"]["storage"]["kine"]["dataSourceURL"])
-    if current is not None and model.same_version((current.get("spec") or {}).get("version"), params["version"]):
-        # v1.36.3+k0s.0 and v1.36.3-k0s.0 are one release: keep the form already stored.
-        desired["spec"]["version"] = current["spec"]["version"]
-    # The dry run validates through the API and admission webhooks and tells what would change.
-    planned = client.apply(CLUSTER, desired, dry_run=True, force=params["force_conflicts"])
-    changed = current is None or model.comparable(current) != model.comparable(planned)
-    statefulset_generation = None
-    if changed and current is not None:
-        refuse_label_change(current, planned)
-        warn_about_restart(module, current)
-        statefulset = client.get(STATEFULSET, model.statefulset_name(params["name"]), params["namespace"])
-        statefulset_generation = ((statefulset or {}).get("metadata") or {}).get("generation")
-    obj = planned if changed else current
-    if changed and not module.check_mode:
-        obj = client.apply(CLUSTER, desired, force=params["force_conflicts"])
-
-    result = dict(changed=changed, waited=0.0)
-    if module._diff and changed:
-        result["diff"] = dict(before=model.comparable(current) or {}, after=model.comparable(planned))
-    if params["wait"] and not module.check_mode:
-        obj, waiter = wait_ready(module, client, params["name"], params["namespace"], statefulset_generation)
-        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
-    ready, state = model.readiness(obj)
-    result.update(
-        cluster=model.redact(obj),
-        ready=ready,
-        state=state,
-        api_endpoint=model.api_endpoint(obj),
-        kubeconfig_secret=model.kubeconfig_secret_name(params["name"]),
-    )
-    return result
-
-
 def main():
     module = FleetModule(ARGUMENT_SPEC, wait=True)
-
-    def work():
-        desired = validate(module.params)
-        client = module.client
-        current = client.get(CLUSTER, module.params["name"], module.params["namespace"])
-        if desired is None:
-            return run_absent(module, client, current)
-        return run_present(module, client, current, desired)
-
-    module.run(work)
+    module.run(lambda: module.engine.cluster(module))
 
 
 if __name__ == "__main__":

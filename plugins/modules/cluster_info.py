@@ -9,16 +9,20 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cluster_info
-short_description: Read the state of k0smotron hosted control planes
+short_description: Read the state of hosted control planes
 version_added: 0.1.0
 description:
-  - Reads one k0smotron C(Cluster), or all of those in a namespace (or in every namespace) that match
-    label selectors, and summarises each (ready or not and why, API endpoint, version, replicas, conditions).
-  - Returns the raw objects too, with a kine data source URL masked.
+  - Reads one hosted control plane, or all of those in a namespace (or in every namespace) that match label
+    selectors, and summarises each (ready or not and why, API endpoint, version, replicas).
+  - With O(engine=native) it also asks each hosted cluster's own API (when reachable from where the module runs,
+    see O(hosted_api_url)) for its health and its nodes, and reports when the CA and the admin certificate end.
+  - With O(engine=k0smotron) it reads k0smotron C(Cluster) objects, with their conditions, and returns the raw
+    objects too, with a kine data source URL masked.
 author:
   - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
+  - k0smotron.fleet.engine
   - k0smotron.fleet.attributes
   - k0smotron.fleet.attributes.INFO_MODULE
 options:
@@ -36,6 +40,12 @@ options:
     type: list
     elements: str
     default: []
+  health:
+    description:
+      - With O(engine=native), ask each hosted cluster's API for C(/readyz) and its nodes. Each ask is bounded by
+        O(request_timeout); turn it off to read many control planes quickly from where their APIs are not reachable.
+    type: bool
+    default: true
 seealso:
   - module: k0smotron.fleet.cluster
 """
@@ -131,51 +141,53 @@ clusters:
           reason: Available
           message: null
     resource:
-      description: The raw Cluster object.
+      description: The raw Cluster object (k0smotron engine).
       type: dict
+    engine:
+      description: V(native) for a control plane made by the native engine.
+      type: str
+      sample: native
+    cluster_ip:
+      description: The ClusterIP of the control plane's Service (native engine).
+      type: str
+      sample: 10.96.12.7
+    ca_expires:
+      description: When the cluster CA ends (UTC, native engine).
+      type: str
+      sample: "2036-11-27T13:00:00Z"
+    admin_certificate_expires:
+      description: When the admin certificate in the kubeconfig Secret ends (UTC, native engine); null without one.
+      type: str
+      sample: "2026-11-30T13:00:00Z"
+    settings:
+      description: The control plane's recorded settings (native engine); no secret is in them.
+      type: dict
+    api:
+      description:
+        - The hosted API's own answer (native engine, with O(health)) - C(reachable), C(ready) (its C(/readyz)),
+          C(nodes), C(nodes_ready), C(kubelet_versions), and C(error) when it could not be asked.
+      type: dict
+      sample:
+        reachable: true
+        ready: true
+        nodes: 2
+        nodes_ready: 2
+        kubelet_versions: [v1.36.3+k0s]
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_dns_label
-from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
     namespace=dict(type="str"),
     label_selectors=dict(type="list", elements="str", default=[]),
+    health=dict(type="bool", default=True),
 )
 
 
 def main():
     module = FleetModule(ARGUMENT_SPEC)
-
-    def work():
-        params = module.params
-        if params["namespace"] is not None:
-            validate_dns_label("namespace", params["namespace"])
-        if params["name"] is not None:
-            validate_dns_label("name", params["name"])
-            if params["namespace"] is None:
-                raise FleetError("name needs namespace.", hint="Give the namespace of the Cluster too.")
-        client = module.client
-        if params["name"]:
-            obj = client.get(CLUSTER, params["name"], params["namespace"])
-            if obj is None:
-                client.ensure_served(CLUSTER)
-            found = [obj] if obj is not None else []
-        else:
-            found = client.list(CLUSTER, params["namespace"], label_selector=",".join(params["label_selectors"]))
-        found.sort(key=lambda o: ((o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")))
-        clusters = []
-        for obj in found:
-            summary = model.summarize(obj)
-            summary["resource"] = model.redact(obj)
-            clusters.append(summary)
-        return dict(changed=False, clusters=clusters)
-
-    module.run(work)
+    module.run(lambda: module.engine.cluster_info(module))
 
 
 if __name__ == "__main__":

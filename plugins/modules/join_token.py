@@ -12,20 +12,29 @@ module: join_token
 short_description: Mint a short-lived k0s join token for a hosted control plane, straight into a root-only file
 version_added: 0.1.0
 description:
-  - Asks k0smotron for a join token (a C(JoinTokenRequest)) for a hosted cluster, waits until k0smotron
-    has minted it, and writes it to O(dest) with mode C(0600), owned by the user the module runs as.
+  - Mints a k0s join token for a hosted cluster and writes it to O(dest) with mode C(0600), owned by the user
+    the module runs as.
+  - With O(engine=native) the module makes the bootstrap token itself through the hosted cluster's own API (a
+    Secret C(bootstrap-token-ID) in its C(kube-system), with a real expiry that the hosted cluster's token
+    cleaner enforces), with no C(exec) into a pod, and encodes it as k0s does. The hosted API must be reachable
+    from where the module runs (see O(hosted_api_url)).
+  - With O(engine=k0smotron) it asks k0smotron for one (a C(JoinTokenRequest)) and waits until k0smotron has
+    minted it.
   - The token never appears in the module's result, its diff or its logs. The result holds the
     request's name, the token's public id and when it expires, which is enough to track and revoke it.
   - Every token has an explicit, short lifetime (O(expiry)); the API's default of a token that never
     expires is refused.
   - A second run reuses the token while it has more than O(renew_before) left and O(dest) already holds
-    it, so it reports no change. Otherwise the old request is deleted, which makes k0smotron invalidate its
-    token, and a new one is minted.
-  - O(state=absent) deletes the request, which invalidates the token in the hosted cluster, and removes O(dest).
+    it, so it reports no change. With the native engine the token is checked where it lives, in the hosted
+    cluster, so a token that was revoked, expired, or lost with the control plane's state is replaced, and so
+    is one made with another O(expiry). A replaced token is revoked.
+  - O(state=absent) revokes the token (with the native engine, every token of O(name), and the one in O(dest))
+    and removes O(dest).
 author:
   - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
+  - k0smotron.fleet.engine
   - k0smotron.fleet.attributes
 attributes:
   check_mode:
@@ -52,12 +61,15 @@ options:
   name:
     description:
       - Name of the C(JoinTokenRequest) and of the Secret k0smotron stores the token in.
-      - Defaults to C(CLUSTER-ROLE-token). Give each host its own name (for example with its inventory name) so
-        that each host's token can be revoked alone.
+      - With O(engine=native), the name the hosted cluster's token Secret is labelled with, so that O(state=absent)
+        can find and revoke it; at most 63 characters.
+      - Defaults to C(CLUSTER-ROLE-HASH) where C(HASH) is taken from O(dest), so that hosts writing to their own
+        files never share, renew or revoke each other's tokens. Giving the host's inventory name is clearer.
     type: str
   role:
     description:
-      - What the token joins as.
+      - What the token joins as. The native engine mints worker tokens (controllers of a hosted control plane
+        are its replicas).
     type: str
     choices: [worker, controller]
     default: worker
@@ -184,23 +196,6 @@ waited:
   sample: 3.1
 """
 
-import base64
-import datetime
-import os
-
-from ansible_collections.k0smotron.fleet.plugins.module_utils import tokens
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import (
-    parse_go_duration,
-    validate_dns_label,
-    validate_dns_subdomain,
-)
-from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER, JOIN_TOKEN_REQUEST, SECRET
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.k0smotron.fleet.plugins.module_utils.files import (
-    remove_file,
-    secret_file_state,
-    write_secret_file,
-)
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
 
 ARGUMENT_SPEC = dict(
@@ -218,176 +213,9 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def validate(params):
-    validate_dns_label("cluster", params["cluster"])
-    validate_dns_label("namespace", params["namespace"])
-    if not params["name"]:
-        params["name"] = "%s-%s-token" % (params["cluster"], params["role"])
-    validate_dns_subdomain("name", params["name"])
-    expiry = parse_go_duration("expiry", params["expiry"])
-    renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
-    if params["state"] == "present":
-        if not params["dest"]:
-            raise FleetError("dest is required with state=present.",
-                             hint="Give a path for the token file, readable by its owner only, for example "
-                                  "/run/k0smotron-fleet/HOST.token.")
-        if renew_before >= expiry:
-            raise FleetError(
-                "renew_before (%s) must be shorter than expiry (%s), or every run would mint a new token."
-                % (params["renew_before"], params["expiry"]),
-                hint="Lower renew_before or raise expiry.")
-    return expiry, renew_before
-
-
-class TokenRun:
-    """One run of the module against one JoinTokenRequest."""
-
-    def __init__(self, module, expiry, renew_before):
-        self.module = module
-        self.params = module.params
-        self.client = module.client
-        self.expiry = expiry
-        self.renew_before = renew_before
-        self.waited = 0.0
-
-    def _wait(self, what, fetch, check):
-        waiter = self.module.waiter()
-        obj = waiter.until(what, fetch, check)
-        self.waited += waiter.elapsed
-        return obj
-
-    def _get_request(self):
-        return self.client.get(JOIN_TOKEN_REQUEST, self.params["name"], self.params["namespace"])
-
-    def _get_secret(self):
-        return self.client.get(SECRET, self.params["name"], self.params["namespace"])
-
-    def _delete_request(self):
-        self.client.delete(JOIN_TOKEN_REQUEST, self.params["name"], self.params["namespace"])
-        self._wait("JoinTokenRequest %s/%s to be deleted and its token invalidated"
-                   % (self.params["namespace"], self.params["name"]),
-                   self._get_request,
-                   lambda r: (r is None, "deleted" if r is None else "k0smotron is invalidating the token"))
-
-    def _wait_for_control_plane(self):
-        def check(cluster):
-            if cluster is None:
-                return False, "the Cluster does not exist"
-            ready = (cluster.get("status") or {}).get("readyReplicas") or 0
-            return ready >= 1, "%d control-plane pods ready" % ready
-
-        self._wait("a ready control-plane pod of Cluster %s/%s to mint the token"
-                   % (self.params["namespace"], self.params["cluster"]),
-                   lambda: self.client.get(CLUSTER, self.params["cluster"], self.params["namespace"]), check)
-
-    def _wait_for_token(self):
-        state = {"seen": None}
-
-        def fetch():
-            state["request"] = self._get_request()
-            state["secret"] = self._get_secret() if (state["request"] or {}).get("status", {}).get("tokenID") else None
-            return state["request"]
-
-        def check(request):
-            done, text = tokens.token_state(request, state.get("secret"), state["seen"])
-            state["seen"] = tokens.stored_token_id(request, state.get("secret"))
-            return done, text
-
-        self._wait("k0smotron to mint token %s/%s" % (self.params["namespace"], self.params["name"]),
-                   fetch, check)
-        return state["request"], state["secret"]
-
-    def present(self):
-        params = self.params
-        cluster = self.client.get(CLUSTER, params["cluster"], params["namespace"])
-        if cluster is None and self.module.check_mode:
-            # In a checked run the cluster may be one an earlier task would have created.
-            self.module.warn("Cluster '%s' does not exist in namespace '%s' (yet): a token would be minted "
-                             "once it does." % (params["cluster"], params["namespace"]))
-            return self._finish(dict(name=params["name"], namespace=params["namespace"], role=params["role"],
-                                     path=params["dest"], minted=True, changed=True), None, None)
-        if cluster is None:
-            raise FleetError(
-                "Cluster '%s' does not exist in namespace '%s'." % (params["cluster"], params["namespace"]),
-                hint="Create the hosted control plane first, with k0smotron.fleet.cluster.")
-        request = self._get_request()
-        now = datetime.datetime.now(datetime.timezone.utc)
-        reason = None
-        if request is not None:
-            reason = "force=true" if params["force"] else tokens.replacement_reason(
-                request, params["cluster"], params["role"], self.expiry, self.renew_before, now)
-        mint = request is None or reason is not None
-
-        result = dict(name=params["name"], namespace=params["namespace"], role=params["role"], path=params["dest"],
-                      minted=mint, changed=mint)
-        if reason:
-            result["replaced_because"] = reason
-        if self.module.check_mode and mint:
-            return self._finish(result, request, None)
-
-        if mint:
-            if request is not None:
-                self._delete_request()
-            self._wait_for_control_plane()
-            self.client.create(JOIN_TOKEN_REQUEST, tokens.build_request(
-                params["name"], params["namespace"], params["cluster"], params["role"], params["expiry"]))
-        request, secret = self._wait_for_token()
-
-        encoded = secret["data"]["token"]
-        token = base64.b64decode(encoded)
-        self.module.protect(encoded)
-        self.module.protect(token.decode("utf-8", "replace"))
-        _exists, same, mode_ok = secret_file_state(params["dest"], token)
-        if not (same and mode_ok):
-            result["changed"] = True
-            if not self.module.check_mode:
-                write_secret_file(params["dest"], token)
-        return self._finish(result, request, secret)
-
-    def _finish(self, result, request, secret):
-        if request is not None and secret is not None:
-            result["token_id"] = (request.get("status") or {}).get("tokenID")
-            result["expires_at"] = tokens.format_time(
-                tokens.expires_at(request, tokens.expiry_seconds_of(request, self.expiry)))
-        if self.module._diff and result["changed"]:
-            result["diff"] = dict(
-                before={"request": self.params["name"], "path": self.params["dest"]} if request is not None else {},
-                after={"request": self.params["name"], "path": self.params["dest"],
-                       "token": "(new)" if result["minted"] else "(unchanged)"},
-            )
-        result["waited"] = round(self.waited, 1)
-        return result
-
-    def absent(self):
-        params = self.params
-        request = self._get_request()
-        result = dict(name=params["name"], namespace=params["namespace"], role=params["role"], minted=False,
-                      changed=False)
-        if params["dest"]:
-            result["path"] = params["dest"]
-        if request is not None:
-            result["changed"] = True
-            if not self.module.check_mode:
-                self._delete_request()
-        if params["dest"] and os.path.lexists(params["dest"]):
-            result["changed"] = True
-            if not self.module.check_mode:
-                remove_file(params["dest"])
-        if self.module._diff and result["changed"]:
-            result["diff"] = dict(before={"request": params["name"]} if request is not None else {}, after={})
-        result["waited"] = round(self.waited, 1)
-        return result
-
-
 def main():
     module = FleetModule(ARGUMENT_SPEC)
-
-    def work():
-        expiry, renew_before = validate(module.params)
-        run = TokenRun(module, expiry, renew_before)
-        return run.present() if module.params["state"] == "present" else run.absent()
-
-    module.run(work)
+    module.run(lambda: module.engine.join_token(module))
 
 
 if __name__ == "__main__":

@@ -12,17 +12,25 @@ module: kubeconfig
 short_description: Write a hosted cluster's admin kubeconfig to a file only its owner can read
 version_added: 0.1.0
 description:
-  - Reads the admin kubeconfig k0smotron keeps for a hosted cluster (the Secret C(NAME-kubeconfig)) and
-    writes it to O(dest) with mode C(0600), owned by the user the module runs as.
+  - Writes a hosted cluster's admin kubeconfig to O(dest) with mode C(0600), owned by the user the module
+    runs as, and keeps it in the Secret C(NAME-kubeconfig) (key C(value), type C(cluster.x-k8s.io/secret), as
+    Cluster API tools, clusterctl and Argo CD expect).
+  - With O(engine=native) the module signs the admin client certificate itself from the cluster CA (user
+    C(k0smotron-fleet-admin), group C(system:masters)), valid for O(validity). A later run reuses it until it
+    is within O(renew_before) of its end, so a second run changes nothing; a renewed certificate replaces the
+    Secret and the file. Kubernetes cannot revoke client certificates, which is why the default is short.
+  - With O(engine=k0smotron) the module reads the kubeconfig k0smotron keeps in that Secret.
   - The kubeconfig never appears in the module's result, its diff or its logs; the result says where it
     was written and which server it points at.
   - Optionally rewrites the server address, for clients that reach the hosted API by another address
     than the one k0smotron put in.
-  - With O(wait), waits for k0smotron to create the Secret, which it does once a control-plane pod is ready.
+  - With O(engine=k0smotron) and O(wait), waits for k0smotron to create the Secret, which it does once a
+    control-plane pod is ready.
 author:
   - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
+  - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
   - k0smotron.fleet.attributes
 attributes:
@@ -53,8 +61,19 @@ options:
     required: true
   server:
     description:
-      - A server URL to write instead of the one k0smotron put in, for example V(https://192.0.2.10:30443).
+      - A server URL to write into O(dest) instead of the control plane's own, for example
+        V(https://192.0.2.10:30443). The Secret keeps the control plane's own.
     type: str
+  validity:
+    description:
+      - With O(engine=native), how long a newly signed admin certificate is valid, as a Go duration.
+    type: str
+    default: 24h
+  renew_before:
+    description:
+      - With O(engine=native), sign a new certificate when the current one ends within this duration.
+    type: str
+    default: 1h
 seealso:
   - module: k0smotron.fleet.cluster
 """
@@ -93,116 +112,37 @@ context:
   type: str
   sample: shop-0042
 secret:
-  description: The Secret the kubeconfig was read from.
+  description: The Secret that keeps the kubeconfig.
   returned: always
   type: str
   sample: shop-0042-kubeconfig
+expires_at:
+  description: When the admin certificate ends (UTC), with O(engine=native).
+  returned: with O(engine=native) outside check mode
+  type: str
+  sample: "2026-11-30T13:00:00Z"
+renewed:
+  description: Whether a new certificate was signed by this run (native engine).
+  returned: with O(engine=native) outside check mode
+  type: bool
+  sample: false
 """
 
-import base64
-
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-
-from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import validate_dns_label
-from ansible_collections.k0smotron.fleet.plugins.module_utils.client import CLUSTER, SECRET
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.k0smotron.fleet.plugins.module_utils.files import secret_file_state, write_secret_file
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
-    HAS_YAML = False
 
 ARGUMENT_SPEC = dict(
     cluster=dict(type="str", required=True),
     namespace=dict(type="str", default="default"),
     dest=dict(type="path", required=True),
     server=dict(type="str"),
+    validity=dict(type="str", default="24h"),
+    renew_before=dict(type="str", default="1h"),
 )
-
-
-def render(kubeconfig_text, server):
-    """The kubeconfig to write, its server and its context; the server rewritten if asked."""
-    try:
-        config = yaml.safe_load(kubeconfig_text)
-    except yaml.YAMLError:
-        config = None
-    if not isinstance(config, dict) or not config.get("clusters"):
-        raise FleetError(
-            "The kubeconfig Secret does not hold a kubeconfig.",
-            hint="Check the Secret in the management cluster; k0smotron rewrites it when the control plane restarts.")
-    if server:
-        for entry in config["clusters"]:
-            entry.setdefault("cluster", {})["server"] = server
-        text = yaml.safe_dump(config, default_flow_style=False, sort_keys=False)
-    else:
-        text = kubeconfig_text
-    current = config.get("current-context")
-    return to_bytes(text), config["clusters"][0].get("cluster", {}).get("server"), current
 
 
 def main():
     module = FleetModule(ARGUMENT_SPEC, wait=True)
-
-    def work():
-        params = module.params
-        validate_dns_label("cluster", params["cluster"])
-        validate_dns_label("namespace", params["namespace"])
-        if params["server"] and not params["server"].startswith("https://"):
-            raise FleetError("server '%s' is not an https URL." % params["server"],
-                             hint="Write it as https://ADDRESS:PORT, for example https://192.0.2.10:30443.")
-        if not HAS_YAML:
-            raise FleetError("PyYAML is required to read kubeconfigs.", hint="Install PyYAML where the module runs.")
-        client = module.client
-        secret_name = model.kubeconfig_secret_name(params["cluster"])
-
-        def fetch():
-            return client.get(SECRET, secret_name, params["namespace"])
-
-        secret = fetch()
-        if secret is None and module.check_mode:
-            # In a checked run nothing was created, so the kubeconfig may not exist yet.
-            module.warn("The kubeconfig Secret '%s' does not exist (yet): the file would be written once it "
-                        "does." % secret_name)
-            return dict(changed=True, path=params["dest"], server=None, context=None, secret=secret_name)
-        if secret is None:
-            if client.get(CLUSTER, params["cluster"], params["namespace"]) is None:
-                raise FleetError(
-                    "Cluster '%s' does not exist in namespace '%s'." % (params["cluster"], params["namespace"]),
-                    hint="Create it first with k0smotron.fleet.cluster.")
-            if not params["wait"]:
-                raise FleetError(
-                    "The kubeconfig Secret '%s' does not exist yet." % secret_name,
-                    hint="k0smotron writes it once a control-plane pod is ready; set wait=true or wait for the cluster.")
-            secret = module.waiter().until(
-                "kubeconfig Secret %s/%s" % (params["namespace"], secret_name), fetch,
-                lambda s: (s is not None, "present" if s is not None else "not created yet"))
-
-        encoded = (secret.get("data") or {}).get("value")
-        if not encoded:
-            raise FleetError("The Secret '%s' has no key 'value'." % secret_name,
-                             hint="Check the Secret; k0smotron writes the kubeconfig under 'value'.")
-        kubeconfig_text = to_text(base64.b64decode(encoded))
-        module.protect(kubeconfig_text)
-        module.protect(encoded)
-        content, server, context = render(kubeconfig_text, params["server"])
-
-        exists, same, mode_ok = secret_file_state(params["dest"], content)
-        changed = not (same and mode_ok)
-        result = dict(changed=changed, path=params["dest"], server=server, context=context, secret=secret_name)
-        if module._diff and changed:
-            result["diff"] = dict(
-                before={"path": params["dest"], "state": "matches" if same else ("differs" if exists else "absent")},
-                after={"path": params["dest"], "server": server, "mode": "0600"},
-            )
-        if changed and not module.check_mode:
-            write_secret_file(params["dest"], content)
-        return result
-
-    module.run(work)
+    module.run(lambda: module.engine.kubeconfig(module))
 
 
 if __name__ == "__main__":

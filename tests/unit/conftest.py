@@ -66,6 +66,8 @@ def run_module(monkeypatch):
 @pytest.fixture
 def fake_api(monkeypatch):
     api = FakeManagementAPI()
+    # This fake plays the k0smotron operator: the modules run with the k0smotron engine against it.
+    monkeypatch.setenv("K0SMOTRON_FLEET_ENGINE", "k0smotron")
     monkeypatch.setattr(client_module.ManagementClient, "from_params", classmethod(lambda cls, params: api))
     # Waits in unit tests must not sleep.
     monkeypatch.setattr("time.sleep", lambda seconds: None)

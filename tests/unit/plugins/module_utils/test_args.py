@@ -75,5 +75,14 @@ def test_connection_options_match_kubernetes_core_names_and_environment():
         assert option in spec
     assert spec["validate_certs"]["aliases"] == ["verify_ssl"]
     assert spec["kubeconfig"]["fallback"][1] == ["K8S_AUTH_KUBECONFIG"]
-    for secret in ("kubeconfig", "api_key", "password"):
+    for secret in ("api_key", "password"):
         assert spec[secret]["no_log"] is True
+    # A path is no secret; an inline kubeconfig's credentials are masked by FleetModule, value by value.
+    assert spec["kubeconfig"]["no_log"] is False
+
+
+def test_default_token_names_differ_per_destination():
+    first = args.default_token_name("shop-1", "worker", "/run/fleet/edge-1.token")
+    assert first == args.default_token_name("shop-1", "worker", "/run/fleet/edge-1.token")
+    assert first != args.default_token_name("shop-1", "worker", "/run/fleet/edge-2.token")
+    assert first.startswith("shop-1-worker-")

@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as model
+from ansible_collections.k0smotron.fleet.plugins.module_utils import k8s_state
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
 
 
@@ -179,7 +180,7 @@ def test_pod_and_event_diagnosis():
                         "message": "0/1 nodes are available"}],
         "containerStatuses": [{"name": "controller", "restartCount": 2,
                                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "not found"}}}]}}]
-    described = model.describe_pods(pods)
+    described = k8s_state.describe_pods(pods)
     assert described[0]["phase"] == "Pending"
     assert "Unschedulable: 0/1 nodes are available" in described[0]["reasons"]
     assert "controller waiting: ImagePullBackOff not found" in described[0]["reasons"]
@@ -193,7 +194,7 @@ def test_pod_and_event_diagnosis():
         {"involvedObject": {"kind": "Cluster", "name": "shop-1"}, "type": "Normal", "message": "early",
          "lastTimestamp": "2026-01-01T00:00:01Z"},
     ]
-    lines = model.describe_events(events, {"shop-1", "kmc-shop-1-0"})
+    lines = k8s_state.describe_events(events, {"shop-1", "kmc-shop-1-0"})
     assert len(lines) == 2
     assert lines[0].endswith("Cluster/shop-1: early") and lines[1].endswith("Pod/kmc-shop-1-0: late")
 

@@ -142,9 +142,11 @@ def test_bad_input(run_module, fake_api, tmp_path, overrides, message):
     assert fake_api.calls == []
 
 
-def test_default_name(run_module, ready_cluster, tmp_path):
-    result, _failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "t")))
-    assert result["name"] == "shop-1-worker-token"
+def test_default_name_is_one_per_destination(run_module, ready_cluster, tmp_path):
+    first, _failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "a")))
+    second, _failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "b")))
+    assert first["name"].startswith("shop-1-worker-")
+    assert first["name"] != second["name"]
 
 
 def test_a_token_replaced_by_a_second_mint_is_not_the_one_handed_over(run_module, ready_cluster, tmp_path):
