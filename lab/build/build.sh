@@ -2,8 +2,10 @@
 # Build every binary the offline lab needs from Go modules, into a cache
 # outside the repository, keyed by version: a second run does nothing.
 #
-#   lab/build/build.sh [target...]      (no target: all)
-#   lab/build/build.sh --list           list the targets
+#   lab/build/build.sh [target...]          (no target: all)
+#   lab/build/build.sh --list               list the targets
+#   lab/build/build.sh --plan [target...]   each target's cache directory, cached or not
+#   lab/build/build.sh --go                 the Go toolchain it builds with (fetched if needed)
 #
 # Environment:
 #   K0SMOTRON_FLEET_CACHE  cache root (default ~/.cache/k0smotron-fleet)
@@ -13,6 +15,12 @@
 #                          suffix on their cache directories
 #   BUILD_JOBS             go build -p (default 2)
 #   BUILD_NICE             nice level (default 10)
+#   GO                     a go binary to use instead of Go $GO_VERSION (lab/versions.env), or
+#                          "cache": that version from the cache even when a go is installed
+#
+# Go: exactly GO_VERSION from lab/versions.env. An installed go of that version is used (PATH,
+# then /usr/local/go); otherwise that toolchain is fetched once from the Go module proxy
+# (module golang.org/toolchain, checked against the pinned hash) into $CACHE/go/.
 #
 # Not built: k0s, k0smotron and kube-router. The Go module proxy reachable from this
 # project's machines refuses github.com/k0sproject/* and the netlink commit kube-router
@@ -34,38 +42,78 @@ ALL_TARGETS=(
   kustomize pause coredns cni-plugins metrics-server hcp-etcd
 )
 
+# target_spec TARGET -> "COMPONENT VERSION FUNCTION": what run_step builds for TARGET, under
+# which cache key ($CACHE/bin/COMPONENT-VERSION). Fails when a version cannot be computed.
+target_spec() {
+  local c f v
+  case $1 in
+    kubernetes)     c=kubernetes f=build_kubernetes v=v$KUBERNETES_VERSION ;;
+    containerd)     c=containerd f=build_containerd v=v$CONTAINERD_VERSION ;;
+    runc)           c=runc f=build_runc v=v$RUNC_VERSION ;;
+    kine)           c=kine f=build_kine v=v$KINE_VERSION ;;
+    etcd)           c=etcd f=build_etcd v=v$ETCD_VERSION ;;
+    konnectivity)   c=konnectivity f=build_konnectivity v=v$KONNECTIVITY_VERSION ;;
+    kustomize)      c=kustomize f=build_kustomize v=$KUSTOMIZE_VERSION ;;
+    pause)          c=pause f=build_pause; v=$(pause_src_hash) || return 1 ;;
+    coredns)        c=coredns f=build_coredns v=v$COREDNS_VERSION ;;
+    cni-plugins)    c=cni-plugins f=build_cni_plugins v=v$CNI_PLUGINS_VERSION ;;
+    metrics-server) c=metrics-server f=build_metrics_server v=v$METRICS_SERVER_VERSION ;;
+    hcp-etcd)       c=hcp-etcd f=build_hcp_etcd v=v$K0SMOTRON_ETCD_VERSION ;;
+    *) die "unknown target '$1' (see --list)" ;;
+  esac
+  printf '%s %s %s\n' "$c" "$v" "$f"
+}
+
+# check_targets TARGET...: every target has a version and a defined build function, before
+# anything is built (a typo or a missing helper fails here, loudly, not as an odd cache key).
+check_targets() {
+  local t spec component version fn
+  for t in "$@"; do
+    spec=$(target_spec "$t") || die "$t: no build spec (see the error above)"
+    read -r component version fn <<<"$spec"
+    [[ -n $component && -n $version && -n $fn ]] || die "$t: incomplete build spec '$spec'"
+    declare -F -- "$fn" >/dev/null || die "$t: build function '$fn' is not defined"
+  done
+}
+
 # Each target runs at most once per invocation.
 declare -A TARGET_DONE=()
 target() {
   [[ -z ${TARGET_DONE[$1]:-} ]] || return 0
-  target_run "$1" || return 1
+  local spec component version fn
+  spec=$(target_spec "$1") || return 1
+  read -r component version fn <<<"$spec"
+  run_step "$component" "$version" "$fn" || return 1
   TARGET_DONE[$1]=1
 }
 
-target_run() {
-  case $1 in
-    kubernetes)     run_step kubernetes "v$KUBERNETES_VERSION" build_kubernetes ;;
-    containerd)     run_step containerd "v$CONTAINERD_VERSION" build_containerd ;;
-    runc)           run_step runc "v$RUNC_VERSION" build_runc ;;
-    kine)           run_step kine "v$KINE_VERSION" build_kine ;;
-    etcd)           run_step etcd "v$ETCD_VERSION" build_etcd ;;
-    konnectivity)   run_step konnectivity "v$KONNECTIVITY_VERSION" build_konnectivity ;;
-    kustomize)      run_step kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
-    pause)          run_step pause "$(pause_src_hash)" build_pause ;;
-    coredns)        run_step coredns "v$COREDNS_VERSION" build_coredns ;;
-    cni-plugins)    run_step cni-plugins "v$CNI_PLUGINS_VERSION" build_cni_plugins ;;
-    metrics-server) run_step metrics-server "v$METRICS_SERVER_VERSION" build_metrics_server ;;
-    hcp-etcd)       run_step hcp-etcd "v$K0SMOTRON_ETCD_VERSION" build_hcp_etcd ;;
-    *) die "unknown target '$1' (see --list)" ;;
-  esac
-}
-
 main() {
-  if [[ ${1:-} == --list ]]; then printf '%s\n' "${ALL_TARGETS[@]}"; return; fi
+  case ${1:-} in
+    --list) printf '%s\n' "${ALL_TARGETS[@]}"; return ;;
+    --plan)
+      # Each target's cache directory and whether it is built, without building.
+      shift; local t spec component version fn dir
+      (( $# )) || set -- "${ALL_TARGETS[@]}"
+      check_targets "$@"
+      for t in "$@"; do
+        spec=$(target_spec "$t"); read -r component version fn <<<"$spec"
+        dir=$(artifact_dir "$component" "$version")
+        printf '%-15s %s %s\n' "$t" "$dir" "$([[ -d $dir ]] && echo cached || echo 'to build')"
+      done
+      return ;;
+    --go)
+      # The Go toolchain the build uses (fetched into the cache when it is not installed).
+      ensure_go
+      printf '%s %s\n' "$GO" "$(go_version "$GO")"
+      return ;;
+    -*) die "unknown option '$1' (--list, --plan [target...], --go)" ;;
+  esac
   local targets=("$@")
   (( ${#targets[@]} )) || targets=("${ALL_TARGETS[@]}")
+  check_targets "${targets[@]}"
   ensure_tools
-  log "cache: $CACHE  go: $("$GO" env GOVERSION)  target: $GOOS/$GOARCH"
+  ensure_go
+  log "cache: $CACHE  go: $GO ($("$GO" env GOVERSION))  target: $GOOS/$GOARCH"
   local start=$SECONDS t failed=()
   for t in "${targets[@]}"; do
     target "$t" || failed+=("$t")

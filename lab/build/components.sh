@@ -216,9 +216,18 @@ build_metrics_server() {
 }
 
 # --- pause (project-owned) --------------------------------------------------------
+# Its version and cache key: a hash of lab/build/pause/* (names and contents), so any change
+# to its sources builds it again into a new $CACHE/bin/pause-<hash>.
+pause_src_hash() {
+  local files=("$BUILD_DIR"/pause/*)
+  [[ -f ${files[0]} ]] || die "no sources in $BUILD_DIR/pause"
+  (cd -- "$BUILD_DIR/pause" && sha256sum -- "${files[@]##*/}") | sha256sum | cut -c1-12
+}
+
 build_pause() {
-  local out=$1
-  CGO_ENABLED=0 go_build "$BUILD_DIR/pause" -ldflags "-s -w -X main.version=$(pause_src_hash)" \
+  local out=$1 v
+  v=$(pause_src_hash)
+  CGO_ENABLED=0 go_build "$BUILD_DIR/pause" -ldflags "-s -w -X main.version=$v" \
     -o "$out/pause" .
   is_static "$out/pause" || die "pause not static"
   smoke "$out/pause" -v

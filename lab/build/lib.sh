@@ -32,18 +32,12 @@ trap 'rm -rf -- "$TMP_ROOT"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Go toolchain: the one on PATH, else the usual install location.
-if [[ -z ${GO:-} ]]; then
-  if command -v go >/dev/null 2>&1; then GO=$(command -v go)
-  elif [[ -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go
-  else echo "[build] error: no Go toolchain found (set GO=/path/to/go)" >&2; exit 1
-  fi
-fi
-export GO
-# Never download another toolchain: the lab builds with the installed Go.
+# Go toolchain: exactly GO_VERSION from versions.env (ensure_go sets GO and HOST_GOARCH).
+# Never switch toolchains behind our back: the lab builds with the one ensure_go picked.
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export GOOS GOARCH
+GO_CACHE=$CACHE/go
 
 # 2 cores: one build at a time, go's own parallelism capped, low priority.
 BUILD_JOBS=${BUILD_JOBS:-2}
@@ -52,10 +46,70 @@ NICE=(nice -n "${BUILD_NICE:-10}")
 # Artifacts for amd64 keep the plain <component>-<version> name; others get a suffix.
 arch_suffix() { if [[ $1 == amd64 ]]; then printf ''; else printf -- '-%s' "$1"; fi; }
 ARCH_SUFFIX=$(arch_suffix "$GOARCH")
-HOST_GOARCH=$("$GO" env GOHOSTARCH)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 die() { printf '[build] error: %s\n' "$*" >&2; exit 1; }
+
+# go_version GO -> "1.26.8" for that go binary, empty when it cannot tell (older than 1.16).
+go_version() {
+  local v; v=$(GOTOOLCHAIN=local "$1" env GOVERSION 2>/dev/null) || return 0
+  printf '%s' "${v#go}"
+}
+
+# ensure_go: sets GO to a Go toolchain of exactly GO_VERSION (lab/versions.env), and HOST_GOARCH.
+#   1. GO given by the caller: used as is (a warning if its version differs);
+#   2. else `go` on PATH or /usr/local/go/bin/go, when it is that version;
+#   3. else (or with GO=cache) the toolchain in $CACHE/go/go<version>.<os>-<arch>, fetched the
+#      first time from the Go module proxy (module golang.org/toolchain, checked against
+#      GO_TOOLCHAIN_SUM_*) by fetch_go.py: no Go needs to be installed.
+ensure_go() {
+  local c v
+  if [[ ${GO:-} == cache ]]; then
+    GO=
+  elif [[ -n ${GO:-} ]]; then
+    [[ -x $GO ]] || die "GO=$GO is not an executable (unset GO to use Go $GO_VERSION from the cache)"
+    v=$(go_version "$GO")
+    [[ $v == "$GO_VERSION" ]] \
+      || log "warning: GO=$GO is Go ${v:-unknown}, lab/versions.env pins $GO_VERSION (unset GO to use that)"
+  else
+    for c in "$(command -v go 2>/dev/null || true)" /usr/local/go/bin/go; do
+      [[ -n $c && -x $c ]] || continue
+      if [[ $(go_version "$c") == "$GO_VERSION" ]]; then GO=$c; break; fi
+    done
+  fi
+  if [[ -z ${GO:-} ]]; then
+    local os arch
+    os=$(uname -s | tr '[:upper:]' '[:lower:]')
+    case $(uname -m) in
+      x86_64) arch=amd64 ;;
+      aarch64 | arm64) arch=arm64 ;;
+      *) die "no Go toolchain pinned for this machine ($(uname -m)): install Go $GO_VERSION and set GO=/path/to/go" ;;
+    esac
+    local sumvar=GO_TOOLCHAIN_SUM_${os}_${arch}
+    local sum=${!sumvar:-}
+    [[ -n $sum ]] || die "lab/versions.env has no $sumvar: install Go $GO_VERSION and set GO=/path/to/go"
+    local root=$GO_CACHE/go$GO_VERSION.$os-$arch
+    if [[ ! -x $root/bin/go ]]; then
+      command -v python3 >/dev/null 2>&1 || die "python3 is needed to fetch Go $GO_VERSION (apt-get install python3)"
+      mkdir -p -- "$GO_CACHE"
+      # One download at a time across concurrent runs.
+      local lockfd
+      exec {lockfd}>"$GO_CACHE/.go$GO_VERSION.$os-$arch.lock"
+      flock "$lockfd"
+      if [[ ! -x $root/bin/go ]]; then
+        log "Go $GO_VERSION from the cache (installed go: $(command -v go >/dev/null 2>&1 && go_version go || echo none)): fetching it into $GO_CACHE"
+        python3 "$BUILD_DIR/fetch_go.py" "$GO_VERSION" "$os" "$arch" "$sum" "$root" \
+          || die "could not fetch Go $GO_VERSION (see above)"
+      fi
+      exec {lockfd}>&-
+    fi
+    GO=$root/bin/go
+    v=$(go_version "$GO")
+    [[ $v == "$GO_VERSION" ]] || die "$GO reports Go ${v:-unknown}, expected $GO_VERSION: remove $root and run again"
+  fi
+  export GO
+  HOST_GOARCH=$("$GO" env GOHOSTARCH)
+}
 
 # artifact_dir COMPONENT VERSION -> path of the finished artifact directory
 artifact_dir() { printf '%s/%s-%s%s' "$BIN_CACHE" "$1" "$2" "$ARCH_SUFFIX"; }
@@ -66,6 +120,10 @@ artifact_dir() { printf '%s/%s-%s%s' "$BIN_CACHE" "$1" "$2" "$ARCH_SUFFIX"; }
 # atomically; on failure (or interrupt) nothing is left that counts as cached.
 run_step() {
   local component=$1 version=$2 fn=$3; shift 3
+  # An empty version would make a cache key ("pause-") that no change ever invalidates, and a
+  # missing function would only fail inside the logged step: both stop the build here.
+  [[ -n $version ]] || die "$component: empty version, so no cache key (the call that computes it failed?)"
+  declare -F -- "$fn" >/dev/null || die "$component: build function '$fn' is not defined"
   local dest; dest=$(artifact_dir "$component" "$version")
   local label="$component $version${ARCH_SUFFIX:+ ($GOARCH)}"
   if [[ -d $dest ]]; then
