@@ -19,10 +19,13 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo pip-bootstrap help venv collection build install-check host-tools sanity units integration lab-hosts-test lint test clean-cache
+.PHONY: demo pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@# The name column is as wide as the longest target name.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	  '{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
+	   END { for (i = 1; i <= NR; i++) printf ("  make %-" width "s  %s\n", name[i], text[i]) }'
 
 venv: $(VENV)/.installed ## Install the Python tools (ansible, kubernetes client, linters) into the cache
 
@@ -36,6 +39,19 @@ $(VENV)/.installed:
 collection: venv ## Make k0smotron.fleet (this checkout) visible to ansible-playbook and ansible-doc
 	@mkdir -p '$(RUN_COLLECTIONS)/ansible_collections/k0smotron'
 	@ln -sfn '$(CURDIR)' '$(RUN_COLLECTIONS)/ansible_collections/k0smotron/fleet'
+
+# The two variables a shell needs to run this checkout's ansible with k0smotron.fleet from it.
+env: ## Print the exports for this checkout's ansible and collection: eval "$(make -s env)"
+	@# Installing goes to stderr: stdout is only the lines that eval runs.
+	@$(MAKE) --no-print-directory collection >&2
+	@printf 'export PATH=%q:"$$PATH"\nexport ANSIBLE_COLLECTIONS_PATH=%q\n' '$(VENV)/bin' '$(RUN_COLLECTIONS)'
+
+shell: collection ## Open a shell with this checkout's ansible and collection (PATH, ANSIBLE_COLLECTIONS_PATH)
+	@echo "[shell] ansible from $(VENV)/bin, k0smotron.fleet from $(CURDIR); 'exit' to leave" >&2
+	@# Make's own variables would leak into a nested make run from that shell.
+	@# Interactive on a terminal; commands piped in (make -s shell <<<'...') run without prompts.
+	@if [ -t 0 ]; then interactive=-i; else interactive=-s; fi; \
+	exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES bash "$$interactive"
 
 DIST := $(TREE)/dist
 INSTALLED := $(TREE)/installed
@@ -88,8 +104,10 @@ demo: ## The main job: site.yml on the local lab (not available yet: see README,
 lab-hosts-test: ## Edge-host containers (systemd, sshd, nested containerd) build, boot and clean up (root)
 	lab/host/selftest.sh
 
+# ansible-lint installs a copy of the collection into $ANSIBLE_HOME/collections; by default that
+# is ~/.ansible/collections, where any later ansible run outside this project would find it.
 lint: collection ## ansible-lint at the production profile
-	ansible-lint --profile production
+	ANSIBLE_HOME='$(TREE)/ansible-home' ansible-lint --profile production
 
 host-tools: ## Install the system tools the tests use (shellcheck), as root, when missing
 	@command -v shellcheck >/dev/null || { \
@@ -97,7 +115,10 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
 	  else echo "[host] shellcheck missing: run 'sudo apt-get install shellcheck'" >&2; exit 1; fi; }
 
-test: host-tools sanity units integration lab-hosts-test lint install-check ## Every test: sanity, unit, lint, build+install+docs (what .ci/run runs)
+script-tests: ## Tests of the Makefile and the lab scripts (tests/shell)
+	tests/shell/run.sh
+
+test: host-tools sanity units script-tests integration lab-hosts-test lint install-check ## Every test CI runs: sanity, unit, scripts, integration against a real kube-apiserver, lab hosts, lint, build + install + docs
 	@python tests/utils/junit_summary.py '$(TEST_COLLECTION)/tests/output/junit'
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)
