@@ -130,14 +130,18 @@ lab_ssh_key() {
 
 # Remove the other tags of one of our own repositories (e.g. older
 # localhost/k0smotron-fleet/base-busybox:<hash>), keeping KEEP... tags.
-# Only touches $LAB_IMAGE_REPO/*; images still in use are left alone.
+# Only names REPO:<tag> are touched, compared by name: another tool's tag on the
+# same image (podman's reference filter would list it too) stays, and so does
+# the image. Removing a name that is not the image's last one only untags it;
+# images still in use are left alone.
 prune_own_tags() {
     local repo=$1; shift
-    local img t
-    while read -r img; do
-        for t in "$@"; do [[ $img == "$repo:$t" ]] && continue 2; done
-        if podman rmi "$img" >/dev/null 2>&1; then log "removed stale image $img"; fi
-    done < <(podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$repo" | sort -u)
+    local name t
+    while read -r name; do
+        [[ $name == "$repo":* ]] || continue
+        for t in "$@"; do [[ $name == "$repo:$t" ]] && continue 2; done
+        if podman rmi "$name" >/dev/null 2>&1; then log "removed stale tag $name"; fi
+    done < <(podman image ls --format '{{.Repository}}:{{.Tag}}' | sort -u)
 }
 
 # After re-tagging REF, remove the image it pointed at before (OLD_ID) if that

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the container side of the lab, without k0s:
-#  1. host setup (podman + runc) and the node image
+#  1. host setup (podman + runc) and the node image; pruning old lab tags of it
+#     leaves a tag another tool put on the same image
 #  2. a node container: systemd reaches running/degraded, sshd takes the lab key
 #     for root and for the sudo user "lab"
 #  3. test image archives built by build-images.sh from a throwaway list
@@ -28,12 +29,19 @@ REFS=(
     quay.io/k0smotron-fleet-selftest/k0s:v0.0.0-k0s.0
 )
 
+# prune check: another tool's name on the lab's node image, and a stale lab tag
+FOREIGN_TAG=localhost/k0smotron-fleet-selftest-foreign/node:keep
+STALE_TAG=$LAB_IMAGE_REPO/node:selftest-stale
+
 cleanup() {
     local rc=$?
     if [[ ${LAB_SELFTEST_KEEP:-0} != 1 ]]; then
         "$here/node.sh" rm "$NODE" >/dev/null 2>&1 || true
         podman rmi "${REFS[@]}" >/dev/null 2>&1 || true
     fi
+    # untags only: the node image keeps its own tags
+    podman rmi "$FOREIGN_TAG" >/dev/null 2>&1 || true
+    podman rmi "$STALE_TAG" >/dev/null 2>&1 || true
     if ((rc == 0)); then log "SELFTEST PASSED"; else log "SELFTEST FAILED (rc=$rc)"; fi
 }
 trap cleanup EXIT
@@ -43,6 +51,18 @@ step "host setup"
 
 step "node image"
 image=$("$LAB_DIR/images/build-node-image.sh" 2> >(sed 's/^/  /' >&2))
+
+step "pruning stale lab tags keeps other tools' tags"
+# build-node-image.sh prunes $LAB_IMAGE_REPO/node except the tags it keeps; a name
+# another tool gave the same image must survive it (the lab did not make it).
+podman tag "$image" "$FOREIGN_TAG" "$STALE_TAG"
+prune_own_tags "$LAB_IMAGE_REPO/node" "${image##*:}" latest
+podman image exists "$FOREIGN_TAG" || die "prune_own_tags removed $FOREIGN_TAG, a tag the lab did not make"
+if podman image exists "$STALE_TAG"; then die "prune_own_tags left the stale lab tag $STALE_TAG"; fi
+podman image exists "$image" || die "prune_own_tags removed $image, a tag it was told to keep"
+podman image exists "$LAB_IMAGE_REPO/node:latest" || die "prune_own_tags removed $LAB_IMAGE_REPO/node:latest"
+podman rmi "$FOREIGN_TAG" >/dev/null
+log "foreign tag kept, stale lab tag removed, kept tags there"
 
 step "test image list"
 mkdir -p "$T/bin"
