@@ -21,8 +21,10 @@ cat >"$TMP/play.yml" <<'YAML'
       k0smotron.fleet.cluster_info:
         namespace: edge
 YAML
-# What a user's fresh shell would have: no venv on PATH, no collections path.
-bare=(env -i HOME="$HOME" LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb)
+# What a user's fresh shell would have: no venv on PATH, no collections path; the caller's
+# cache, if it named one.
+bare=(env -i HOME="$HOME" LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb
+    ${K0SMOTRON_FLEET_CACHE:+"K0SMOTRON_FLEET_CACHE=$K0SMOTRON_FLEET_CACHE"})
 check='
     set -e
     ansible=$(command -v ansible-playbook)
