@@ -56,6 +56,11 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils.k8s_state import (
     strip_volatile,
 )
 
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
+    yaml = None
+
 # Options that only the k0smotron engine understands (they are k0smotron Cluster fields).
 K0SMOTRON_ONLY = ("patches", "manifests", "mounts", "certificate_refs", "spec")
 ADMIN_USER = "k0smotron-fleet-admin"
@@ -196,8 +201,10 @@ def validate_settings(spec, recorded):
     if recorded and recorded.get("version"):
         problem = k0s.upgrade_problem(recorded["version"], spec["version"])
         if problem:
-            raise FleetError("Cannot change the control plane's version: %s." % problem,
-                             hint="Upgrade one minor version per run (for example v1.35.x, then v1.36.x).")
+            raise FleetError(
+                "Cannot change the control plane's version: %s." % problem,
+                hint="Keep version %s, or restore the hosted cluster from a backup to go back." % recorded["version"]
+                if "downgrade" in problem else "Upgrade one minor version per run (for example v1.35.x, then v1.36.x).")
 
 
 # --- applying -----------------------------------------------------------------------------------
@@ -355,12 +362,19 @@ class ControlPlane:
         self.module.protect(key)
         return cert, key
 
-    def hosted_client(self, spec, url=None, seconds=PROBE_CERT_SECONDS):
-        """A client of the hosted cluster's own API, as an admin, with a short certificate kept in memory."""
+    def endpoint(self):
+        """The URL workers and kubeconfigs reach the hosted API at, as k0s was configured with it."""
+        config_map = self.client.get(CONFIGMAP, objects.config_name(self.name), self.namespace)
+        return objects.endpoint_from_config(config_map, self.name, self.namespace)
+
+    def hosted_client(self, server=None, seconds=PROBE_CERT_SECONDS):
+        """A client of the hosted cluster's own API, as an admin, with a short certificate kept in memory.
+
+        It goes to ``hosted_api_url`` when given, else to ``server`` (else the endpoint)."""
         ca_cert, ca_key = self.ca()
         cert, key = pki.sign_client_cert(ca_cert, ca_key, ADMIN_USER, ADMIN_GROUPS, seconds=seconds)
         self.module.protect(key)
-        server = url or self.module.params.get("hosted_api_url") or objects.api_url(spec, self.name, self.namespace)
+        server = self.module.params.get("hosted_api_url") or server or self.endpoint()
         config = k0s.kubeconfig(self.name, server, ca_cert, ADMIN_USER, k0s.client_cert_credentials(cert, key))
         return ManagementClient.from_kubeconfig(
             config, request_timeout=self.module.params.get("request_timeout") or 30,
@@ -394,7 +408,13 @@ def cluster_present(module, plane, anchor_live):
     if given_url is not None:
         spec["storage"]["kine_data_source_secret_name"] = plane.names["datastore"]
     validate_settings(spec, recorded)
-    labels_before = (recorded or {}).get("labels") or {}
+    # Everything that can still be wrong is found before the first write: the datastore Secret,
+    # the k0s configuration, a node address for NodePort.
+    url = datastore_url(module, client, spec, namespace, given_url)
+    objects.k0s_cluster_config(name, namespace, spec, None)
+    found_address = None
+    if spec["service"]["type"] != "LoadBalancer":
+        found_address = discover_external_address(module, client, spec, None)
 
     applier = Applier(module, client)
     anchor_live = applier.apply(CONFIGMAP, objects.anchor(name, namespace, spec), anchor_live)
@@ -403,7 +423,8 @@ def cluster_present(module, plane, anchor_live):
     svc_obj = objects.service(name, namespace, spec, owner)
     svc_live = applier.apply(SERVICE, svc_obj, client.get(SERVICE, svc_obj["metadata"]["name"], namespace))
     cluster_ip = (svc_live.get("spec") or {}).get("clusterIP")
-    found_address = discover_external_address(module, client, spec, svc_live)
+    if spec["service"]["type"] == "LoadBalancer":
+        found_address = discover_external_address(module, client, spec, svc_live)
     effective = dict(spec, external_address=found_address)
 
     material = {}
@@ -414,7 +435,6 @@ def cluster_present(module, plane, anchor_live):
                       current, secret=True)
         material[kind] = cert
 
-    url = datastore_url(module, client, spec, namespace, given_url)
     if given_url is not None:
         applier.apply(SECRET, objects.datastore_secret(plane.names["datastore"], namespace, name, spec, owner, url),
                       client.get(SECRET, plane.names["datastore"], namespace), secret=True)
@@ -443,17 +463,16 @@ def cluster_present(module, plane, anchor_live):
                   kubeconfig_secret=plane.names["kubeconfig"], version=spec["version"], settings=spec)
     if module._diff and applier.changed:
         result["diff"] = dict(before=applier.diff_before, after=applier.diff_after)
-    if labels_before != spec["labels"] and recorded:
-        result["labels_changed"] = True
     if module.check_mode or not params["wait"]:
-        result.update(ready=False if module.check_mode else statefulset_rollout(sts_live, generation_before)[0],
+        result.update(ready=False if module.check_mode else statefulset_rollout(sts_live)[0],
                       state="not waited for")
         return result
 
     sts_live, waiter = wait_rollout(module, plane, generation_before if rolled else None)
     result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history, ready=True,
                   state="%d/%d control-plane replicas ready" % (spec["replicas"], spec["replicas"]))
-    health = hosted_health(plane, spec, nodes=recorded is not None and recorded.get("version") != spec["version"])
+    health = hosted_health(plane, nodes=recorded is not None and recorded.get("version") != spec["version"],
+                           server=objects.api_url(effective, name, namespace))
     result["api"] = health
     warn_about_workers(module, spec, health)
     return result
@@ -504,11 +523,11 @@ def diagnose(plane, sts):
     return lines, dict(pods=pods, events=events)
 
 
-def hosted_health(plane, spec, nodes=True):
+def hosted_health(plane, nodes=True, server=None):
     """The hosted API's own answer: /readyz, and its nodes. Never fails: unreachable is reported."""
     health = dict(reachable=False, ready=False, nodes=None, nodes_ready=None, kubelet_versions=[])
     try:
-        hosted = plane.hosted_client(spec)
+        hosted = plane.hosted_client(server)
         health["ready"] = hosted.get_raw("/readyz").strip() == "ok"
         health["reachable"] = True
         if nodes:
@@ -609,21 +628,20 @@ def summarize(module, plane, anchor):
         "updated_replicas": status.get("updatedReplicas") or 0,
         "service_type": (spec.get("service") or {}).get("type"),
         "external_address": spec.get("external_address"),
-        "api_endpoint": objects.api_url(spec, plane.name, plane.namespace) if spec.get("service") else None,
+        "api_endpoint": plane.endpoint(),
         "cluster_ip": ((svc or {}).get("spec") or {}).get("clusterIP"),
         "kubeconfig_secret": plane.names["kubeconfig"],
         "ca_expires": k0s.format_time(ca_expires),
         "admin_certificate_expires": k0s.format_time(admin_expires),
         "settings": spec,
     }
-    if module.params.get("health", True) and spec.get("service"):
-        summary["api"] = hosted_health(plane, spec) if ca_secret is not None else None
+    if module.params.get("health", True) and ca_secret is not None:
+        summary["api"] = hosted_health(plane, server=summary["api_endpoint"])
     return summary
 
 
 def _kubeconfig_cert_expiry(text):
     try:
-        import yaml
         config = yaml.safe_load(text)
         data = config["users"][0]["user"]["client-certificate-data"]
     except Exception:  # pylint: disable=broad-except - any unreadable kubeconfig has no known expiry
@@ -661,7 +679,6 @@ def cluster_info(module):
 def _reusable_admin_kubeconfig(text, ca_cert, server, renew_before, now):
     """Whether a stored admin kubeconfig still serves: same CA and server, not about to expire."""
     try:
-        import yaml
         config = yaml.safe_load(text)
         cluster_entry = config["clusters"][0]["cluster"]
         user = config["users"][0]["user"]
@@ -700,7 +717,7 @@ def kubeconfig(module):
         raise FleetError("Control plane '%s' does not exist in namespace '%s'." % (plane.name, plane.namespace),
                          hint="Create it first with k0smotron.fleet.cluster.")
     spec = objects.recorded_settings(anchor)
-    server = objects.api_url(spec, plane.name, plane.namespace)
+    server = plane.endpoint()
     ca_cert, ca_key = plane.ca()
     now = datetime.datetime.now(datetime.timezone.utc)
     stored = client.get(SECRET, plane.names["kubeconfig"], plane.namespace)
@@ -727,7 +744,6 @@ def kubeconfig(module):
         applier.apply(SECRET, secret, stored, secret=True)
     content = text
     if params.get("server"):
-        import yaml
         config = yaml.safe_load(text)
         for entry in config["clusters"]:
             entry["cluster"]["server"] = params["server"]
@@ -799,20 +815,19 @@ def join_token(module):
         if params["state"] == "present":
             raise FleetError("Control plane '%s' does not exist in namespace '%s'." % (plane.name, plane.namespace),
                              hint="Create it first with k0smotron.fleet.cluster.")
-    spec = objects.recorded_settings(anchor) if anchor else None
-    hosted = plane.hosted_client(spec) if spec else None
+    server = plane.endpoint() if anchor else None
+    hosted = plane.hosted_client(server) if anchor else None
     if params["state"] == "absent":
         return token_absent(module, hosted, params)
-    return token_present(module, plane, spec, hosted, expiry, renew_before)
+    return token_present(module, plane, server, hosted, expiry, renew_before)
 
 
 def _tokens_named(hosted, name):
     return hosted.list(SECRET, k0s.BOOTSTRAP_NAMESPACE, label_selector="%s=%s" % (TOKEN_NAME_LABEL, name))
 
 
-def token_present(module, plane, spec, hosted, expiry, renew_before):
+def token_present(module, plane, server, hosted, expiry, renew_before):
     params = module.params
-    server = objects.api_url(spec, plane.name, plane.namespace)
     ca_cert, _key = plane.ca()
     now = datetime.datetime.now(datetime.timezone.utc)
     result = dict(name=params["name"], namespace=params["namespace"], role=params["role"], path=params["dest"],

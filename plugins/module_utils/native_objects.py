@@ -182,6 +182,16 @@ def api_url(spec, cluster, namespace):
     return "https://%s:%d" % (host, spec["service"]["api_port"])
 
 
+def endpoint_from_config(config_map, cluster, namespace):
+    """The API URL a control plane's k0s configuration (ConfigMap ``kmc-X-config``) gives workers."""
+    text = ((config_map or {}).get("data") or {}).get(K0S_CONFIG_KEY)
+    if not text:
+        return None
+    api = (yaml.safe_load(text).get("spec") or {}).get("api") or {}
+    spec = {"external_address": api.get("externalAddress"), "service": {"api_port": api.get("port") or 6443}}
+    return api_url(spec, cluster, namespace)
+
+
 # --- objects ------------------------------------------------------------------------------------
 
 def _meta(name, namespace, cluster, spec, owner=None, labels=None):
@@ -194,7 +204,9 @@ def _meta(name, namespace, cluster, spec, owner=None, labels=None):
 def owner_reference(anchor):
     """Everything is owned by the anchor, so deleting it deletes the control plane (garbage collection)."""
     meta = anchor["metadata"]
-    return {"apiVersion": "v1", "kind": "ConfigMap", "name": meta["name"], "uid": meta["uid"],
+    # A dry run (check mode) of a new anchor may come back without a uid.
+    uid = meta.get("uid") or "00000000-0000-0000-0000-000000000000"
+    return {"apiVersion": "v1", "kind": "ConfigMap", "name": meta["name"], "uid": uid,
             "controller": True, "blockOwnerDeletion": True}
 
 

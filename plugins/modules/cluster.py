@@ -12,7 +12,7 @@ module: cluster
 short_description: Create, change, delete and wait on hosted k0s control planes
 version_added: 0.1.0
 description:
-  - Manages a hosted k0s control plane in the management cluster: its k0s controllers run there as pods,
+  - Manages a hosted k0s control plane in the management cluster. Its k0s controllers run there as pods,
     and edge hosts join it as workers.
   - With O(engine=native) (the default) the module creates every object itself in O(namespace), with rights
     in that namespace only and nothing installed in the management cluster. The certificate authorities and the
@@ -118,7 +118,7 @@ options:
   persistence:
     description:
       - Where the control plane keeps its state (certificates, kine's SQLite database). Defaults to an
-        emptyDir, which is lost when the pod is restarted or rescheduled: use V(hostPath) or V(pvc) for a
+        emptyDir, which is lost when the pod is restarted or rescheduled. Use V(hostPath) or V(pvc) for a
         control plane on SQLite that must keep its state.
     type: dict
     suboptions:

@@ -6,8 +6,10 @@
 #   apiserver.sh down    stop it and remove its state
 #   apiserver.sh status  say whether it is up
 #
-# It stands in for the management cluster's API only: no controller manager, no nodes, no
-# k0smotron operator. State lives in $STATE_DIR (default: the cache, keyed by checkout).
+# It stands in for the management cluster's API: kube-apiserver, and kube-controller-manager
+# running the garbage collector only (so ownerReferences cascade for real, and no other
+# controller touches what the tests set up), no nodes, no k0smotron operator. State lives in
+# $STATE_DIR (default: the cache, keyed by checkout).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +18,7 @@ CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
 STATE_DIR=${STATE_DIR:-$CACHE/apiserver-$(printf '%s' "$repo" | sha256sum | cut -c1-12)}
 KUBE_APISERVER=${KUBE_APISERVER:?set KUBE_APISERVER to the kube-apiserver binary}
 ETCD=${ETCD:?set ETCD to the etcd binary}
+KUBE_CONTROLLER_MANAGER=${KUBE_CONTROLLER_MANAGER:-}
 
 log() { printf '[apiserver] %s\n' "$*" >&2; }
 
@@ -92,6 +95,7 @@ up() {
   start=$(date +%s)
   etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
   echo "$api_port" > "$STATE_DIR/apiserver.port"
+  echo "$etcd_port" > "$STATE_DIR/etcd.port"
   rm -rf "$STATE_DIR/etcd"
   log "starting etcd on 127.0.0.1:$etcd_port"
   "$ETCD" --data-dir "$STATE_DIR/etcd" --name test \
@@ -123,13 +127,26 @@ up() {
     (( waited % 10 == 0 )) && log "waiting for /readyz (${waited}s so far)"
     sleep 1; waited=$((waited + 1))
   done
+  if [[ -n $KUBE_CONTROLLER_MANAGER ]]; then
+    log "starting kube-controller-manager (garbage collector only)"
+    "$KUBE_CONTROLLER_MANAGER" --kubeconfig "$STATE_DIR/admin.kubeconfig" --controllers garbagecollector \
+      --leader-elect=false --secure-port 0 > "$STATE_DIR/controller-manager.log" 2>&1 &
+    echo $! > "$STATE_DIR/controller-manager.pid"
+  fi
   log "ready in $(( $(date +%s) - start ))s"
   echo "$STATE_DIR/admin.kubeconfig"
 }
 
 down_processes() {
-  local name
-  for name in apiserver etcd; do
+  local name hosted
+  # Hosted API servers the tests started (hosted.sh) go first.
+  for hosted in "$STATE_DIR"/hosted-*/; do
+    [[ -d $hosted ]] || continue
+    for name in controller-manager apiserver; do
+      if [[ -f $hosted/$name.pid ]]; then kill "$(cat "$hosted/$name.pid")" 2>/dev/null || true; fi
+    done
+  done
+  for name in controller-manager apiserver etcd; do
     if running "$name"; then
       kill "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true
       for _ in $(seq 50); do running "$name" || break; sleep 0.2; done

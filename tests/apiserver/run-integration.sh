@@ -18,6 +18,7 @@ shift
 CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
 export KUBE_APISERVER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-apiserver
 export ETCD=$CACHE/bin/etcd-v$ETCD_VERSION/etcd
+export KUBE_CONTROLLER_MANAGER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-controller-manager
 STATE_DIR=$CACHE/apiserver-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
 export STATE_DIR
 
@@ -33,6 +34,13 @@ fleet_test_nobody_kubeconfig: $STATE_DIR/nobody.kubeconfig
 fleet_test_api: https://127.0.0.1:$(cat "$STATE_DIR/apiserver.port")
 fleet_test_pki: $STATE_DIR/pki
 fleet_test_version: $K0S_VERSION
+fleet_test_upgrade_from: $K0S_UPGRADE_VERSION
+# For tests/apiserver/hosted.sh, which plays a hosted cluster's API from the native engine's CAs.
+fleet_test_hosted_script: $here/hosted.sh
+fleet_test_hosted_env:
+  KUBE_APISERVER: $KUBE_APISERVER
+  KUBE_CONTROLLER_MANAGER: $KUBE_CONTROLLER_MANAGER
+  STATE_DIR: $STATE_DIR
 EOF
 
 cd "$copy"
