@@ -143,8 +143,8 @@ options:
   storage:
     description:
       - The control plane's datastore.
-      - With O(engine=native), kine: SQLite in the pod (one replica) unless a PostgreSQL or MySQL URL is given,
-        which O(replicas) above 1 requires. The URL is never written into a ConfigMap, a result or a diff: it
+      - With O(engine=native), kine on SQLite in the pod (one replica) unless a PostgreSQL or MySQL URL is given,
+        which O(replicas) above 1 requires. The URL is never written into a ConfigMap, a result or a diff; it
         reaches k0s from a Secret when the pod starts, and a changed URL (a rotated password) rolls the pods.
       - With O(engine=k0smotron), when not given k0smotron runs an etcd StatefulSet, which needs a default
         StorageClass in the management cluster.
