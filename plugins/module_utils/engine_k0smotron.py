@@ -482,7 +482,6 @@ def render(kubeconfig_text, server):
     return to_bytes(text), config["clusters"][0].get("cluster", {}).get("server"), current
 
 
-
 def kubeconfig(module):
     """The ``kubeconfig`` module: the admin kubeconfig k0smotron keeps in a Secret, written to dest."""
     params = module.params

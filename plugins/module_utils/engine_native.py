@@ -513,8 +513,8 @@ def diagnose(plane, sts):
         lines.append("no control-plane pods exist yet (the StatefulSet controller has not made them: check quotas "
                      "and the events below)")
     for pod in pods:
-        lines.append("pod %s is %s%s" % (pod["name"], pod["phase"],
-                                          (": " + "; ".join(pod["reasons"])) if pod["reasons"] else ""))
+        reasons = (": " + "; ".join(pod["reasons"])) if pod["reasons"] else ""
+        lines.append("pod %s is %s%s" % (pod["name"], pod["phase"], reasons))
     names = set([objects.workload_name(plane.name)] + [p["name"] for p in pods])
     events = describe_events(client.list(EVENT, plane.namespace), names)
     lines.extend("event: " + e for e in events)
@@ -644,8 +644,8 @@ def _kubeconfig_cert_expiry(text):
     try:
         config = yaml.safe_load(text)
         data = config["users"][0]["user"]["client-certificate-data"]
-    except Exception:  # pylint: disable=broad-except - any unreadable kubeconfig has no known expiry
-        return None
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, yaml.YAMLError):
+        return None  # an unreadable kubeconfig has no known expiry
     return pki.not_valid_after(base64.b64decode(data))
 
 
@@ -683,8 +683,8 @@ def _reusable_admin_kubeconfig(text, ca_cert, server, renew_before, now):
         cluster_entry = config["clusters"][0]["cluster"]
         user = config["users"][0]["user"]
         cert = base64.b64decode(user["client-certificate-data"])
-    except Exception:  # pylint: disable=broad-except - an unreadable kubeconfig is replaced
-        return False
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, yaml.YAMLError):
+        return False  # an unreadable kubeconfig is replaced
     if cluster_entry.get("server") != server:
         return False
     if base64.b64decode(cluster_entry.get("certificate-authority-data") or "") != ca_cert:
@@ -944,4 +944,3 @@ def token_absent(module, hosted, params):
     if module._diff and result["changed"]:
         result["diff"] = dict(before={"name": params["name"], "tokens": result["revoked"]}, after={})
     return result
-

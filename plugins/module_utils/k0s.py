@@ -87,8 +87,8 @@ def upgrade_problem(current, wanted):
 
 def new_bootstrap_token():
     """A fresh ``(token_id, token_secret)``: 6 and 16 characters of [a-z0-9], as Kubernetes wants."""
-    token_id = "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(6))
-    token_secret = "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
+    token_id = "".join(secrets.choice(_TOKEN_ALPHABET) for _position in range(6))
+    token_secret = "".join(secrets.choice(_TOKEN_ALPHABET) for _position in range(16))
     return token_id, token_secret
 
 

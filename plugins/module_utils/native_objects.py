@@ -132,6 +132,10 @@ def anchor_selector():
 
 # --- settings -----------------------------------------------------------------------------------
 
+# Settings given whole (a new value replaces the old); the other dict settings merge key by key.
+FREE_FORM = ("k0s_config", "resources", "node_selector", "labels", "annotations")
+
+
 def merge_settings(recorded, given):
     """The settings to apply: defaults, overlaid by what the anchor recorded, by the options given.
 
@@ -143,8 +147,7 @@ def merge_settings(recorded, given):
         for key, value in source.items():
             if key not in settings or value is None:
                 continue
-            if isinstance(settings[key], dict) and key not in ("k0s_config", "resources", "node_selector",
-                                                                "labels", "annotations"):
+            if isinstance(settings[key], dict) and key not in FREE_FORM:
                 for sub, sub_value in value.items():
                     if sub_value is not None:
                         settings[key][sub] = copy.deepcopy(sub_value)

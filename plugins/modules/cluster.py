@@ -178,7 +178,7 @@ options:
       - The module owns C(spec.api.port), C(spec.api.externalAddress), C(spec.api.sans),
         C(spec.konnectivity.agentPort) and C(spec.storage) (set them with the options above); with
         O(engine=native) setting one of them here is an error, with O(engine=k0smotron) k0smotron overwrites them.
-      - With O(engine=native) a change takes effect: the pods restart with the new configuration. Telemetry is
+      - With O(engine=native) a change takes effect, as the pods restart with the new configuration. Telemetry is
         off unless turned on here.
     type: dict
   resources:

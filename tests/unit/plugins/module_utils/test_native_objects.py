@@ -30,8 +30,8 @@ def test_an_option_left_out_keeps_the_recorded_value():
     recorded = settings(storage={"type": "kine", "kine_data_source_secret_name": "db"}, replicas=2,
                         service={"type": "NodePort", "api_port": 31443, "konnectivity_port": 31132},
                         persistence={"type": "hostPath", "host_path": "/srv/shop-1"})
-    merged = objects.merge_settings(json.loads(json.dumps(recorded)), {"version": "v1.36.4+k0s.0", "storage": None,
-                                                                      "service": {"type": None, "api_port": 32443}})
+    given = {"version": "v1.36.4+k0s.0", "storage": None, "service": {"type": None, "api_port": 32443}}
+    merged = objects.merge_settings(json.loads(json.dumps(recorded)), given)
     assert merged["version"] == "v1.36.4+k0s.0"
     assert merged["storage"]["kine_data_source_secret_name"] == "db"
     assert merged["replicas"] == 2
@@ -113,8 +113,8 @@ def test_nodeport_service_ports_equal_node_ports():
 
 
 def test_k0s_config_merges_the_user_part_under_the_owned_fields():
-    spec = settings(external_address="192.0.2.10", k0s_config={"spec": {"network": {"provider": "calico"},
-                                                                          "telemetry": {"enabled": True}}})
+    user = {"spec": {"network": {"provider": "calico"}, "telemetry": {"enabled": True}}}
+    spec = settings(external_address="192.0.2.10", k0s_config=user)
     config = objects.k0s_cluster_config("shop-1", "edge", spec, "10.96.0.10")
     assert config["spec"]["network"] == {"provider": "calico"}
     assert config["spec"]["telemetry"] == {"enabled": True}
