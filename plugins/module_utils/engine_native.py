@@ -534,8 +534,11 @@ def hosted_health(plane, nodes=True, server=None):
             items = hosted.list(NODE)
             health["nodes"] = len(items)
             health["nodes_ready"] = sum(1 for n in items if _node_ready(n))
-            health["kubelet_versions"] = sorted(set(
-                ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion") for n in items) - {None})
+            health["node_list"] = [
+                {"name": n["metadata"]["name"], "ready": _node_ready(n),
+                 "kubelet_version": ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion")}
+                for n in sorted(items, key=lambda n: n["metadata"]["name"])]
+            health["kubelet_versions"] = sorted(set(n["kubelet_version"] for n in health["node_list"]) - {None})
     except FleetError as exc:
         health["error"] = exc.msg
     return health

@@ -165,7 +165,8 @@ clusters:
     api:
       description:
         - The hosted API's own answer (native engine, with O(health)) - C(reachable), C(ready) (its C(/readyz)),
-          C(nodes), C(nodes_ready), C(kubelet_versions), and C(error) when it could not be asked.
+          C(nodes), C(nodes_ready), C(kubelet_versions), C(node_list) (each node's C(name), C(ready) and
+          C(kubelet_version)), and C(error) when it could not be asked.
       type: dict
       sample:
         reachable: true

@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# The local lab: a management cluster (a real k0s controller with a worker, in a node container)
+# and edge hosts (node containers with systemd and sshd, k0s not installed: the worker role does
+# that), on one podman network with fixed addresses, plus an inventory and a kubeconfig.
+#
+#   lab/lab.sh up        bring it up (a running lab is left as it is)
+#   lab/lab.sh status    what runs, and the management cluster's nodes and pods
+#   lab/lab.sh down      remove every container, volume and network the lab made
+#   lab/lab.sh paths     the inventory and kubeconfig paths, as shell variables
+#
+# Environment: LAB_EDGE_HOSTS (default 2), K0SMOTRON_FLEET_ARTIFACTS (where k0s release files are
+# looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download).
+#
+# What no registry here can give is assembled from binaries: the k0s image of the hosted control
+# planes from the k0s release binary, the system images (pause, kube-proxy, CoreDNS, konnectivity
+# agent) from lab/build's Go-module builds. They reach the management node by k0s's airgap folder,
+# and the edge hosts as an image bundle the worker role places (worker_airgap). The clusters use
+# k0s's `custom` network provider with the bridge CNI plugin (kube-router cannot be built here).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lab/host/lib.sh
+. "$here/host/lib.sh"
+# shellcheck source=lab/artifacts.sh
+. "$here/artifacts.sh"
+
+LAB_STATE=$LAB_CACHE/lab
+MGMT=fleet-mgmt
+MGMT_IP=10.89.40.10
+EDGE_COUNT=${LAB_EDGE_HOSTS:-2}
+NAMESPACE=fleet
+KUBECONFIG_FILE=$LAB_STATE/management.kubeconfig
+INVENTORY_FILE=$LAB_STATE/inventory.yml
+MIRROR=$LAB_STATE/mirror
+# Pod subnets: 10.244.<last octet of the node's address>.0/24, routed between the nodes.
+POD_PREFIX=10.244
+
+edge_name() { printf 'fleet-edge-%d' "$1"; }
+edge_ip() { printf '10.89.40.%d' $((20 + $1)); }
+node_sh() { "$here/host/node.sh" "$@"; }
+in_node() { local n=$1; shift; podman exec "$n" "$@"; }
+image_tag() { printf '%s' "${1//+/-}"; }
+bin_dir() { "$here/build/build.sh" --plan "$1" 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'; }
+
+lab_nodes() { podman ps -a --filter label=k0smotron-fleet.lab=node --format '{{.Names}}' | grep '^fleet-' | sort || true; }
+
+require_artifacts() {
+    step "k0s release artifacts"
+    local rc=0
+    K0S_BINARY=$(artifact_k0s "$K0S_VERSION") || rc=$?
+    if (( rc != 0 )); then
+        artifacts_expected "$K0S_VERSION" "$K0S_UPGRADE_VERSION" >&2
+        die "no k0s $K0S_VERSION release binary for this lab (see above); nothing was started"
+    fi
+    log "k0s $K0S_VERSION: $K0S_BINARY"
+    K0S_UPGRADE_BINARY=$(artifact_k0s "$K0S_UPGRADE_VERSION" 2>/dev/null) || K0S_UPGRADE_BINARY=""
+    if [[ -n $K0S_UPGRADE_BINARY ]]; then log "k0s $K0S_UPGRADE_VERSION: $K0S_UPGRADE_BINARY (upgrade tests)"
+    else log "k0s $K0S_UPGRADE_VERSION not found: the lab runs, the upgrade tests will say they were skipped"; fi
+}
+
+build_components() {
+    step "components from Go modules (cached by version)"
+    "$here/build/build.sh" kubernetes pause coredns konnectivity cni-plugins
+    KUBE_BIN=$(bin_dir kubernetes); PAUSE_BIN=$(bin_dir pause); COREDNS_BIN=$(bin_dir coredns)
+    KONNECTIVITY_BIN=$(bin_dir konnectivity); CNI_BIN=$(bin_dir cni-plugins)
+}
+
+build_images() {
+    step "images from binaries"
+    mkdir -p "$LAB_STATE"
+    local list=$LAB_STATE/images.list version binary
+    {
+        printf '# Written by lab/lab.sh: the images the lab needs, from release and Go-module binaries.\n'
+        for version in "$K0S_VERSION" "$K0S_UPGRADE_VERSION"; do
+            binary=$K0S_BINARY; [[ $version == "$K0S_UPGRADE_VERSION" ]] && binary=$K0S_UPGRADE_BINARY
+            [[ -n $binary ]] || continue
+            printf 'quay.io/k0sproject/k0s:%s busybox %s:/usr/local/bin/k0s env=KUBECONFIG=/var/lib/k0s/pki/admin.conf\n' \
+                "$(image_tag "$version")" "$binary"
+        done
+        printf '%s scratch %s/pause entrypoint=/pause\n' "$PAUSE_IMAGE" "$PAUSE_BIN"
+        printf '%s debian-slim %s/kube-proxy\n' "$KUBE_PROXY_IMAGE" "$KUBE_BIN"
+        printf '%s scratch %s/coredns entrypoint=/coredns user=65532:65532\n' "$COREDNS_IMAGE" "$COREDNS_BIN"
+        printf '%s scratch %s/proxy-agent entrypoint=/proxy-agent user=65532:65532\n' \
+            "$KONNECTIVITY_AGENT_IMAGE" "$KONNECTIVITY_BIN"
+    } > "$list.new"
+    mv "$list.new" "$list"
+    LAB_IMAGES_OUT=$LAB_STATE/images "$here/images/build-images.sh" "$list"
+}
+
+# The edge hosts' "release mirror": the k0s binaries and an image bundle with the worker images,
+# each listed in a sha256sums.txt, laid out as the release page is (the worker role reads it).
+build_mirror() {
+    step "release mirror for the edge hosts"
+    local version binary dir bundle
+    for version in "$K0S_VERSION" "$K0S_UPGRADE_VERSION"; do
+        binary=$K0S_BINARY; [[ $version == "$K0S_UPGRADE_VERSION" ]] && binary=$K0S_UPGRADE_BINARY
+        [[ -n $binary ]] || continue
+        dir=$MIRROR/$version; mkdir -p "$dir"
+        cmp -s "$binary" "$dir/k0s-$version-${GOARCH:-amd64}" || cp "$binary" "$dir/k0s-$version-${GOARCH:-amd64}"
+        bundle=$dir/k0s-airgap-bundle-$version-linux-${GOARCH:-amd64}.tar
+        if [[ ! -f $bundle || $LAB_STATE/images.list -nt $bundle ]]; then
+            podman save --format docker-archive -m -o "$bundle.part" \
+                "$PAUSE_IMAGE" "$KUBE_PROXY_IMAGE" "$COREDNS_IMAGE" "$KONNECTIVITY_AGENT_IMAGE" >/dev/null
+            mv "$bundle.part" "$bundle"
+        fi
+        (cd "$dir" && sha256sum --binary "k0s-$version-${GOARCH:-amd64}" "$(basename "$bundle")" > sha256sums.txt)
+    done
+}
+
+# CNI: the plugins and a bridge network with this node's pod subnet.
+node_cni() {
+    local name=$1 ip=$2 octet
+    octet=${ip##*.}
+    in_node "$name" mkdir -p /opt/cni/bin /etc/cni/net.d
+    local plugin
+    for plugin in bridge host-local loopback portmap; do
+        in_node "$name" test -x "/opt/cni/bin/$plugin" || podman cp "$CNI_BIN/$plugin" "$name:/opt/cni/bin/$plugin"
+    done
+    printf '%s\n' '{"cniVersion": "1.0.0", "name": "lab", "plugins": [' \
+        "{\"type\": \"bridge\", \"bridge\": \"cni0\", \"isGateway\": true, \"ipMasq\": true, \"hairpinMode\": true," \
+        " \"ipam\": {\"type\": \"host-local\", \"ranges\": [[{\"subnet\": \"$POD_PREFIX.$octet.0/24\"}]]," \
+        "  \"routes\": [{\"dst\": \"0.0.0.0/0\"}]}}," \
+        ' {"type": "portmap", "capabilities": {"portMappings": true}}]}' \
+        | in_node "$name" sh -c 'cat > /etc/cni/net.d/10-lab.conflist'
+}
+
+# Routes between the nodes' pod subnets (one podman network: every node is a neighbour).
+node_routes() {
+    local name other ip
+    for name in $(lab_nodes); do
+        for other in $(lab_nodes); do
+            [[ $name == "$other" ]] && continue
+            ip=$(node_sh ip "$other")
+            in_node "$name" ip route replace "$POD_PREFIX.${ip##*.}.0/24" via "$ip"
+        done
+    done
+}
+
+management_up() {
+    step "management node $MGMT ($MGMT_IP)"
+    LAB_NODE_IP=$MGMT_IP node_sh create "$MGMT" >/dev/null
+    node_cni "$MGMT" "$MGMT_IP"
+    if in_node "$MGMT" systemctl is-active --quiet k0scontroller 2>/dev/null; then
+        log "$MGMT: k0s runs"
+    else
+        step "k0s controller with a worker on $MGMT"
+        in_node "$MGMT" mkdir -p /etc/k0s/containerd.d /var/lib/k0s/images
+        podman cp "$K0S_BINARY" "$MGMT:/usr/local/bin/k0s"
+        local archive
+        for archive in "$LAB_STATE"/images/*.tar; do
+            podman cp "$archive" "$MGMT:/var/lib/k0s/images/$(basename "$archive")"
+        done
+        containerd_drop_in | in_node "$MGMT" sh -c 'cat > /etc/k0s/containerd.d/restrict-oom.toml'
+        cat <<EOF | in_node "$MGMT" sh -c 'cat > /etc/k0s/k0s.yaml'
+apiVersion: k0s.k0sproject.io/v1beta1
+kind: ClusterConfig
+metadata:
+  name: k0s
+spec:
+  api:
+    address: $MGMT_IP
+    sans: [$MGMT_IP]
+  network:
+    provider: custom
+  telemetry:
+    enabled: false
+  workerProfiles:
+$(worker_profile_yaml "    ")
+EOF
+        in_node "$MGMT" k0s install controller --enable-worker --no-taints --ignore-pre-flight-checks \
+            --config /etc/k0s/k0s.yaml --profile lab --disable-components metrics-server
+        in_node "$MGMT" systemctl start k0scontroller
+    fi
+    step "management cluster ready"
+    local waited=0
+    until in_node "$MGMT" k0s kubectl get nodes "$MGMT" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' \
+            2>/dev/null | grep -q True; do
+        (( waited % 15 == 0 )) && log "waiting for node $MGMT to be Ready (${waited}s so far, up to 600s)"
+        (( waited >= 600 )) && die "$MGMT not Ready after ${waited}s: podman exec $MGMT journalctl -u k0scontroller"
+        sleep 3; waited=$((waited + 3))
+    done
+    mkdir -p "$LAB_STATE"; chmod 0700 "$LAB_STATE"
+    (umask 077; in_node "$MGMT" k0s kubeconfig admin | sed "s#server: https://[^:]*:6443#server: https://$MGMT_IP:6443#" \
+        > "$KUBECONFIG_FILE.new" && mv "$KUBECONFIG_FILE.new" "$KUBECONFIG_FILE")
+    in_node "$MGMT" sh -c "k0s kubectl create namespace $NAMESPACE --dry-run=client -o yaml | k0s kubectl apply -f -" \
+        >/dev/null
+    log "management cluster: $KUBECONFIG_FILE, namespace $NAMESPACE"
+}
+
+containerd_drop_in() {
+    # No CAP_SYS_RESOURCE here: containerd must not try to lower OOM scores (lab/host/README.md).
+    printf '%s\n' 'version = 3' "[plugins.'io.containerd.cri.v1.runtime']" '  restrict_oom_score_adj = true'
+}
+
+worker_profile_yaml() {  # INDENT
+    printf '%s- name: lab\n%s  values:\n%s    failCgroupV1: false\n' "$1" "$1" "$1"
+    printf '%s    evictionHard: {nodefs.available: "1%%", imagefs.available: "1%%", memory.available: "50Mi"}\n' "$1"
+    printf '%s    imageGCHighThresholdPercent: 100\n' "$1"
+}
+
+edges_up() {
+    local i name ip
+    for i in $(seq 1 "$EDGE_COUNT"); do
+        name=$(edge_name "$i"); ip=$(edge_ip "$i")
+        step "edge host $name ($ip)"
+        LAB_NODE_IP=$ip node_sh create "$name" >/dev/null
+        node_cni "$name" "$ip"
+    done
+    step "routes between the nodes' pod subnets"
+    node_routes
+}
+
+write_inventory() {
+    step "inventory"
+    local i key
+    key=$(lab_ssh_key)
+    {
+        cat <<EOF
+---
+# Written by lab/lab.sh up: the lab's fleet. One hosted control plane (native engine) on the
+# management node, the edge hosts joining it.
+all:
+  vars:
+    ansible_user: root
+    ansible_ssh_private_key_file: $key
+    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+    ansible_python_interpreter: /usr/bin/python3
+    control_plane_namespace: $NAMESPACE
+    control_plane_management_kubeconfig: $KUBECONFIG_FILE
+    worker_cluster_namespace: $NAMESPACE
+    worker_management_kubeconfig: $KUBECONFIG_FILE
+    # The lab's release mirror: the binary and the image bundle, never downloaded.
+    worker_k0s_cache_dir: $MIRROR
+    worker_airgap: true
+    worker_profile: lab
+    worker_install_extra_args: [--ignore-pre-flight-checks]
+    worker_containerd_drop_ins:
+      restrict-oom: |
+$(containerd_drop_in | sed 's/^/        /')
+    control_plane_defaults:
+      version: $K0S_VERSION
+      external_address: $MGMT_IP
+      service:
+        type: NodePort
+      control_plane_flags: [--disable-components=metrics-server]
+      k0s_config:
+        network:
+          provider: custom
+        workerProfiles:
+$(worker_profile_yaml "          ")
+    control_plane_clusters:
+      - name: demo-1
+        service: {api_port: 30443, konnectivity_port: 30132}
+        persistence: {type: hostPath, host_path: /var/lib/k0smotron-fleet/$NAMESPACE/demo-1}
+  children:
+    workers:
+      vars:
+        worker_cluster: demo-1
+      hosts:
+EOF
+        for i in $(seq 1 "$EDGE_COUNT"); do
+            printf '        %s: {ansible_host: %s}\n' "$(edge_name "$i")" "$(edge_ip "$i")"
+        done
+    } > "$INVENTORY_FILE.new"
+    mv "$INVENTORY_FILE.new" "$INVENTORY_FILE"
+    log "inventory: $INVENTORY_FILE"
+}
+
+cmd_up() {
+    need_root
+    require_artifacts
+    step "host tools and podman"
+    "$here/host/setup.sh" >/dev/null
+    build_components
+    step "node image"
+    "$here/images/build-node-image.sh" >/dev/null
+    build_images
+    build_mirror
+    management_up
+    edges_up
+    write_inventory
+    finish
+    printf 'KUBECONFIG=%s\nINVENTORY=%s\n' "$KUBECONFIG_FILE" "$INVENTORY_FILE"
+}
+
+cmd_status() {
+    local -a nodes
+    mapfile -t nodes < <(lab_nodes)
+    if (( ${#nodes[@]} == 0 )); then echo "lab: down (no lab node)"; return 1; fi
+    podman ps -a --filter label=k0smotron-fleet.lab=node --format '{{.Names}}\t{{.Status}}' | grep '^fleet-' || true
+    if podman container exists "$MGMT"; then
+        in_node "$MGMT" k0s kubectl get nodes -o wide 2>/dev/null || echo "management cluster: not answering"
+        in_node "$MGMT" k0s kubectl get pods -A 2>/dev/null || true
+    fi
+    [[ -f $INVENTORY_FILE ]] && printf 'inventory: %s\nkubeconfig: %s\n' "$INVENTORY_FILE" "$KUBECONFIG_FILE"
+    podman stats --no-stream --format '{{.Name}} {{.MemUsage}}' "${nodes[@]}" 2>/dev/null || true
+}
+
+cmd_down() {
+    need_root
+    step "remove the lab's nodes, volumes and network"
+    local name
+    for name in $(lab_nodes); do node_sh rm "$name" >/dev/null; done
+    if podman network exists "$LAB_NETWORK" && [[ -z $(podman ps -a --filter "network=$LAB_NETWORK" -q) ]]; then
+        podman network rm "$LAB_NETWORK" >/dev/null
+    fi
+    rm -f "$INVENTORY_FILE" "$KUBECONFIG_FILE"
+    finish
+}
+
+case ${1:-} in
+up) cmd_up ;;
+status) cmd_status ;;
+down) cmd_down ;;
+paths) printf 'INVENTORY=%s\nKUBECONFIG=%s\n' "$INVENTORY_FILE" "$KUBECONFIG_FILE" ;;
+*) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "${BASH_SOURCE[0]}"; exit 2 ;;
+esac
