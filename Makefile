@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo lab-up lab-status lab-down pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
+.PHONY: demo lab-up lab-status lab-down e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
@@ -106,6 +106,16 @@ lab-status: ## What the lab runs: nodes, the management cluster's pods, memory
 
 lab-down: ## Remove the lab: every container, volume and network it made
 	lab/lab.sh down
+
+e2e: collection ## End-to-end tests on real k0s in the lab (summary: tests/output/e2e-summary.json)
+	python tests/e2e/e2e.py
+
+# make test runs the end-to-end suite when the k0s release files are in the artifacts folder
+# (lab/artifacts.sh --expected says where), and says in one line that it skipped it otherwise.
+e2e-if-artifacts: collection
+	@if LAB_OFFLINE=1 lab/artifacts.sh >/dev/null 2>&1; then $(MAKE) --no-print-directory e2e; else \
+	  echo "e2e: skipped: no k0s $$(. lab/versions.env; echo $$K0S_VERSION) release files in" \
+	    "$${K0SMOTRON_FLEET_ARTIFACTS:-$(CACHE)/artifacts} (lab/artifacts.sh --expected lists them)"; fi
 
 lab-hosts-test: ## Edge-host containers (systemd, sshd, nested containerd) build, boot and clean up (root)
 	lab/host/selftest.sh

@@ -31,13 +31,18 @@ NAMESPACE=fleet
 KUBECONFIG_FILE=$LAB_STATE/management.kubeconfig
 INVENTORY_FILE=$LAB_STATE/inventory.yml
 MIRROR=$LAB_STATE/mirror
+# The mirror is served on the loopback interface, as a site's release mirror would be; the
+# controller downloads from it once per version and architecture into its own cache.
+MIRROR_PORT=${LAB_MIRROR_PORT:-18470}
+MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
+CONTROLLER_CACHE=$LAB_STATE/controller-cache
 # Pod subnets: 10.244.<last octet of the node's address>.0/24, routed between the nodes.
 POD_PREFIX=10.244
 
 edge_name() { printf 'fleet-edge-%d' "$1"; }
 edge_ip() { printf '10.89.40.%d' $((20 + $1)); }
 node_sh() { "$here/host/node.sh" "$@"; }
-in_node() { local n=$1; shift; podman exec "$n" "$@"; }
+in_node() { local n=$1; shift; podman exec -i "$n" "$@"; }
 image_tag() { printf '%s' "${1//+/-}"; }
 bin_dir() { "$here/build/build.sh" --plan "$1" 2>/dev/null | awk -v t="$1" '$1 == t {print $2}'; }
 
@@ -104,6 +109,28 @@ build_mirror() {
         fi
         (cd "$dir" && sha256sum --binary "k0s-$version-${GOARCH:-amd64}" "$(basename "$bundle")" > sha256sums.txt)
     done
+    mirror_serve
+}
+
+mirror_running() { [[ -f $LAB_STATE/mirror.pid ]] && kill -0 "$(cat "$LAB_STATE/mirror.pid")" 2>/dev/null; }
+
+mirror_serve() {
+    mirror_running && return 0
+    log "serving $MIRROR at $MIRROR_URL (log: $LAB_STATE/mirror.log)"
+    nohup python3 -m http.server --bind 127.0.0.1 --directory "$MIRROR" "$MIRROR_PORT" \
+        >> "$LAB_STATE/mirror.log" 2>&1 < /dev/null &
+    echo $! > "$LAB_STATE/mirror.pid"
+    local i
+    for i in $(seq 1 50); do
+        curl -fsS -o /dev/null "$MIRROR_URL/" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "the mirror did not start on $MIRROR_URL (port taken? set LAB_MIRROR_PORT); see $LAB_STATE/mirror.log (tried $i times)"
+}
+
+mirror_stop() {
+    if mirror_running; then kill "$(cat "$LAB_STATE/mirror.pid")" 2>/dev/null || true; fi
+    rm -f "$LAB_STATE/mirror.pid"
 }
 
 # CNI: the plugins and a bridge network with this node's pod subnet.
@@ -179,8 +206,15 @@ EOF
         sleep 3; waited=$((waited + 3))
     done
     mkdir -p "$LAB_STATE"; chmod 0700 "$LAB_STATE"
-    (umask 077; in_node "$MGMT" k0s kubeconfig admin | sed "s#server: https://[^:]*:6443#server: https://$MGMT_IP:6443#" \
-        > "$KUBECONFIG_FILE.new" && mv "$KUBECONFIG_FILE.new" "$KUBECONFIG_FILE")
+    local admin="" tries
+    for tries in 1 2 3 4 5 6 7 8 9 10; do
+        admin=$(in_node "$MGMT" k0s kubeconfig admin 2>/dev/null </dev/null) && [[ -n $admin ]] && break
+        log "k0s kubeconfig admin did not answer yet (try $tries of 10)"; sleep 3
+    done
+    [[ -n $admin ]] || die "no admin kubeconfig from $MGMT: podman exec $MGMT k0s kubeconfig admin"
+    (umask 077; printf '%s\n' "$admin" | sed "s#server: https://[^:]*:6443#server: https://$MGMT_IP:6443#" \
+        > "$KUBECONFIG_FILE.new")
+    mv "$KUBECONFIG_FILE.new" "$KUBECONFIG_FILE"
     in_node "$MGMT" sh -c "k0s kubectl create namespace $NAMESPACE --dry-run=client -o yaml | k0s kubectl apply -f -" \
         >/dev/null
     log "management cluster: $KUBECONFIG_FILE, namespace $NAMESPACE"
@@ -228,8 +262,10 @@ all:
     control_plane_management_kubeconfig: $KUBECONFIG_FILE
     worker_cluster_namespace: $NAMESPACE
     worker_management_kubeconfig: $KUBECONFIG_FILE
-    # The lab's release mirror: the binary and the image bundle, never downloaded.
-    worker_k0s_cache_dir: $MIRROR
+    # The lab's release mirror (the binary and an image bundle, served on loopback): the controller
+    # downloads from it once per version and architecture into its own cache.
+    worker_k0s_download_base_url: $MIRROR_URL
+    worker_k0s_cache_dir: $CONTROLLER_CACHE
     worker_airgap: true
     worker_profile: lab
     worker_install_extra_args: [--ignore-pre-flight-checks]
@@ -237,7 +273,7 @@ all:
       restrict-oom: |
 $(containerd_drop_in | sed 's/^/        /')
     control_plane_defaults:
-      version: $K0S_VERSION
+      version: "{{ lab_k0s_version | default('$K0S_VERSION') }}"
       external_address: $MGMT_IP
       service:
         type: NodePort
@@ -292,6 +328,7 @@ cmd_status() {
         in_node "$MGMT" k0s kubectl get pods -A 2>/dev/null || true
     fi
     [[ -f $INVENTORY_FILE ]] && printf 'inventory: %s\nkubeconfig: %s\n' "$INVENTORY_FILE" "$KUBECONFIG_FILE"
+    if mirror_running; then echo "mirror: $MIRROR_URL"; else echo "mirror: not served (lab/lab.sh up serves it)"; fi
     podman stats --no-stream --format '{{.Name}} {{.MemUsage}}' "${nodes[@]}" 2>/dev/null || true
 }
 
@@ -303,6 +340,7 @@ cmd_down() {
     if podman network exists "$LAB_NETWORK" && [[ -z $(podman ps -a --filter "network=$LAB_NETWORK" -q) ]]; then
         podman network rm "$LAB_NETWORK" >/dev/null
     fi
+    mirror_stop
     rm -f "$INVENTORY_FILE" "$KUBECONFIG_FILE"
     finish
 }
