@@ -9,9 +9,11 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Attributes shared by every module of the collection.
+    # Attributes shared by every module of the collection, and its authors.
     DOCUMENTATION = r"""
 options: {}
+author:
+  - k0smotron.fleet maintainers (@k0smotron)
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -27,6 +29,19 @@ attributes:
     support: full
     membership:
       - k0smotron.fleet.k0smotron
+"""
+
+    # For modules that change things: check mode, diff mode and idempotence in full. A module adds
+    # its own details (what its diff shows, when a second run changes something).
+    MUTATING = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
 """
 
     # For modules that only read.

@@ -29,22 +29,16 @@ description:
   - Objects are applied with server-side apply under the field manager C(k0smotron.fleet), after a server-side
     dry run that decides whether anything changes and gives the check-mode prediction.
   - On timeout the module reports the pods, their reasons and recent events, or what is missing.
-author:
-  - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
   - k0smotron.fleet.attributes
+  - k0smotron.fleet.attributes.MUTATING
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff covers the labels, annotations and spec; a kine data source URL is shown masked.
-  idempotent:
-    support: full
 options:
   name:
     description:

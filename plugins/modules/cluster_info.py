@@ -18,8 +18,6 @@ description:
     see O(hosted_api_url)) for its health and its nodes, and reports when the CA and the admin certificate end.
   - With O(engine=k0smotron) it reads k0smotron C(Cluster) objects, with their conditions, and returns the raw
     objects too, with a kine data source URL masked.
-author:
-  - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine

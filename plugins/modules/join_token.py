@@ -30,21 +30,16 @@ description:
     is one made with another O(expiry). A replaced token is revoked.
   - O(state=absent) revokes the token (with the native engine, every token of O(name), and the one in O(dest))
     and removes O(dest).
-author:
-  - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.attributes
+  - k0smotron.fleet.attributes.MUTATING
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows the request, token id, expiry and path, never the token.
   idempotent:
-    support: full
     details:
       - A token is reused until it is within O(renew_before) of its expiry; after that a run mints a new one.
 options:

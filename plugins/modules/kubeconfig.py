@@ -26,22 +26,16 @@ description:
     than the one k0smotron put in.
   - With O(engine=k0smotron) and O(wait), waits for k0smotron to create the Secret, which it does once a
     control-plane pod is ready.
-author:
-  - k0smotron.fleet maintainers (@k0smotron)
 extends_documentation_fragment:
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
   - k0smotron.fleet.attributes
+  - k0smotron.fleet.attributes.MUTATING
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows the path and the server address only, never the kubeconfig.
-  idempotent:
-    support: full
 options:
   cluster:
     description:
