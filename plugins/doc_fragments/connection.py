@@ -18,6 +18,8 @@ options:
       - Path to the management cluster's kubeconfig, or the kubeconfig itself as a dictionary.
       - When neither this, O(host) nor E(K8S_AUTH_KUBECONFIG) is given, C(~/.kube/config) (or the first
         file in E(KUBECONFIG)) is used, and in a pod the service account is used.
+      - When O(host) comes with credentials (O(api_key), O(username) and O(password), or O(client_cert) and
+        O(client_key)) and neither this nor O(context) is given, no kubeconfig is read, as with kubernetes.core.
       - Read on the host the module runs on, usually the controller.
     type: raw
   context:
@@ -101,13 +103,14 @@ options:
     type: str
   impersonate_groups:
     description:
-      - The group to act as, through Kubernetes impersonation. At most one group is supported.
+      - The groups to act as, through Kubernetes impersonation (one C(Impersonate-Group) header each).
+      - Can also be set with E(K8S_AUTH_IMPERSONATE_GROUPS), comma-separated.
     type: list
     elements: str
   request_timeout:
     description:
-      - Seconds each API call may take before it fails. An unreachable API is reported after about
-        twice this time (one retry).
+      - Seconds each API call may take before it fails, connecting included. A call that could not connect is
+        tried once more within the same time, so an unreachable API is reported after at most this long.
     type: float
     default: 30
 notes:

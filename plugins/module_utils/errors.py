@@ -24,6 +24,10 @@ class FleetError(Exception):
         self.msg = msg
         self.hint = hint
         self.details = details
+        # For API failures: the HTTP status and the Status reason (AlreadyExists, Conflict...),
+        # so that callers can act on them. Not part of the task's result.
+        self.status = None
+        self.reason = None
 
     def __str__(self):
         if self.hint:
@@ -67,13 +71,22 @@ def describe_target(resource, name=None, namespace=None):
 
 
 def translate_api_error(exc, verb, resource, name=None, namespace=None, host=None, where=None,
-                        unreachable_hint=None):
+                        unreachable_hint=None, served_versions=None):
     """Turn a failed API call into a :class:`FleetError` that names the cause and the fix.
 
     ``verb`` is the Kubernetes verb that was attempted (get, list, patch, create, delete...),
     ``resource`` the plural resource with its group (``clusters.k0smotron.io``), ``where`` the
-    cluster asked ("the management cluster", or a hosted cluster).
+    cluster asked ("the management cluster", or a hosted cluster). ``served_versions``, for a
+    resource type that is not served, lists the versions its API group is served in (so that an
+    old k0smotron is not reported as a missing one).
     """
+    error = _translate(exc, verb, resource, name, namespace, host, where, unreachable_hint, served_versions)
+    error.status = getattr(exc, "status", None)
+    error.reason = (_status_body(exc) or {}).get("reason")
+    return error
+
+
+def _translate(exc, verb, resource, name, namespace, host, where, unreachable_hint, served_versions):
     where = where or "the management cluster"
     target = describe_target(resource, name, namespace)
     status_code = getattr(exc, "status", None)
@@ -113,6 +126,15 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
                  "or set namespace to an existing one.",
             api_host=host,
         )
+    if status_code == 404 and not (status and details.get("name")) and served_versions:
+        # The group is there, the version is not: k0smotron 1.x serves k0smotron.io/v1beta1 only.
+        return FleetError(
+            "The management cluster at %s serves %s only in version(s) %s, not the one this collection uses: "
+            "k0smotron 1.x found, 2.x needed." % (host, resource.split(".", 1)[-1], ", ".join(served_versions)),
+            hint="Upgrade the k0smotron operator to 2.x (it serves k0smotron.io/v1beta2), or use engine: native, "
+                 "which needs no operator.",
+            api_host=host,
+        )
     if status_code == 404 and not (status and details.get("name")):
         # A 404 without a named object means the resource type itself is not served.
         return FleetError(
@@ -121,6 +143,13 @@ def translate_api_error(exc, verb, resource, name=None, namespace=None, host=Non
             hint="Install the k0smotron operator there first (its standalone manifests), "
                  "or point kubeconfig/context at the management cluster.",
             api_host=host,
+        )
+    if status_code == 409 and status.get("reason") == "AlreadyExists":
+        return FleetError(
+            "%s already exists in %s: it was made by someone else between this module's read and its "
+            "create (server said: %s)." % (target[0].upper() + target[1:], where, server_message),
+            hint="Run the task again; if it keeps happening, another task or host uses the same name at the "
+                 "same time: give each its own.",
         )
     if status_code == 409 and verb in ("apply", "patch"):
         return FleetError(

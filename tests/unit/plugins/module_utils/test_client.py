@@ -8,8 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import http.server
 import json
 import os
+import threading
 
 import pytest
 
@@ -23,8 +25,11 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import Flee
 
 
 class Response:
-    def __init__(self, data):
+    def __init__(self, data, warnings=()):
         self.data = json.dumps(data).encode() if data is not None else b""
+        self.headers = urllib3.HTTPHeaderDict()
+        for warning in warnings:
+            self.headers.add("Warning", warning)
 
 
 def api_error(status, body=None, reason="Error"):
@@ -34,22 +39,28 @@ def api_error(status, body=None, reason="Error"):
 
 
 class FakeApiClient:
-    def __init__(self, answer):
-        self.answer = answer
+    """Answers each call with the next of ``answers`` (the last one repeats); a path in ``by_path``
+    gets its own answer."""
+
+    def __init__(self, *answers, **by_path):
+        self.answers = list(answers)
+        self.by_path = by_path.get("by_path") or {}
         self.requests = []
         self.configuration = kubernetes.client.Configuration()
         self.configuration.host = "https://mgmt.test:6443"
 
     def call_api(self, path, method, **kwargs):
         self.requests.append(dict(path=path, method=method, **kwargs))
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return Response(self.answer)
+        answer = self.by_path[path] if path in self.by_path else (
+            self.answers.pop(0) if len(self.answers) > 1 else self.answers[0])
+        if isinstance(answer, Exception):
+            raise answer
+        return answer if isinstance(answer, Response) else Response(answer)
 
 
-def make(answer):
-    fake = FakeApiClient(answer)
-    return client_module.ManagementClient(fake, request_timeout=7), fake
+def make(*answers, **kwargs):
+    fake = FakeApiClient(*answers, by_path=kwargs.pop("by_path", None))
+    return client_module.ManagementClient(fake, request_timeout=7, **kwargs), fake
 
 
 def test_paths_of_the_resources():
@@ -65,9 +76,17 @@ def test_get_returns_the_decoded_object_with_timeout_and_auth():
     assert client.get(client_module.CLUSTER, "shop-1", "edge") == {"kind": "Cluster"}
     request = fake.requests[0]
     assert request["method"] == "GET"
-    assert request["_request_timeout"] == 7
+    # An int: the kubernetes client makes it a total (connect and read) timeout; it ignores a float.
+    assert request["_request_timeout"] == 7 and isinstance(request["_request_timeout"], int)
     assert request["auth_settings"] == ["BearerToken"]
     assert client.calls == 1
+
+
+def test_a_float_request_timeout_still_bounds_the_call():
+    fake = FakeApiClient({})
+    client = client_module.ManagementClient(fake, request_timeout=2.5)
+    client.get(client_module.CLUSTER, "shop-1", "edge")
+    assert fake.requests[0]["_request_timeout"] == 3
 
 
 def test_apply_is_server_side_apply_with_our_field_manager():
@@ -85,6 +104,58 @@ def test_missing_object_is_none():
     body = {"kind": "Status", "reason": "NotFound", "details": {"name": "shop-1", "kind": "clusters"}}
     client, _fake = make(api_error(404, body))
     assert client.get(client_module.CLUSTER, "shop-1", "edge") is None
+
+
+def test_missing_object_is_none_for_delete_too():
+    body = {"kind": "Status", "reason": "NotFound", "details": {"name": "shop-1", "kind": "clusters"}}
+    client, _fake = make(api_error(404, body))
+    assert client.delete(client_module.CLUSTER, "shop-1", "edge") is False
+
+
+NAMESPACE_MISSING = {"kind": "Status", "reason": "NotFound", "message": 'namespaces "nowhere" not found',
+                     "details": {"name": "nowhere", "kind": "namespaces"}}
+
+
+@pytest.mark.parametrize("write", ["apply", "create"])
+def test_a_write_into_a_missing_namespace_names_it(write):
+    client, _fake = make(api_error(404, NAMESPACE_MISSING))
+    obj = {"apiVersion": "k0smotron.io/v1beta2", "kind": "Cluster", "metadata": {"name": "a", "namespace": "nowhere"}}
+    with pytest.raises(FleetError) as caught:
+        getattr(client, write)(client_module.CLUSTER, obj)
+    message = str(caught.value)
+    assert "Namespace 'nowhere' does not exist in the management cluster" in message
+    assert "Create the namespace first" in message
+
+
+def test_a_404_about_another_object_is_an_error_not_none():
+    # A GET whose 404 names something else (here the namespace) is not "the object does not exist".
+    client, _fake = make(api_error(404, NAMESPACE_MISSING))
+    with pytest.raises(FleetError, match="Namespace 'nowhere' does not exist"):
+        client.get(client_module.SECRET, "a", "nowhere")
+    body = {"kind": "Status", "reason": "NotFound", "details": {"name": "other", "kind": "clusters"}}
+    client, _fake = make(api_error(404, body))
+    with pytest.raises(FleetError):
+        client.get(client_module.CLUSTER, "shop-1", "edge")
+
+
+def test_a_404_on_a_write_of_the_object_itself_is_an_error():
+    body = {"kind": "Status", "reason": "NotFound", "details": {"name": "a", "kind": "clusters"}}
+    client, _fake = make(api_error(404, body))
+    with pytest.raises(FleetError):
+        client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+
+
+def test_k0smotron_1_is_not_reported_as_missing():
+    group = {"kind": "APIGroup", "name": "k0smotron.io", "versions": [{"groupVersion": "k0smotron.io/v1beta1",
+                                                                       "version": "v1beta1"}]}
+    client, fake = make(api_error(404, "404 page not found"), by_path={"/apis/k0smotron.io": group})
+    with pytest.raises(FleetError) as caught:
+        client.get(client_module.CLUSTER, "shop-1", "edge")
+    message = str(caught.value)
+    assert "k0smotron 1.x found, 2.x needed" in message
+    assert "only in version(s) v1beta1" in message
+    assert "not installed" not in message
+    assert fake.requests[-1]["path"] == "/apis/k0smotron.io"
 
 
 def test_missing_crd_says_k0smotron_is_not_installed():
@@ -105,6 +176,75 @@ def test_forbidden_names_the_verb_and_resource():
     assert "may not 'patch' clusters.k0smotron.io 'a' in namespace 'edge'" in message
     assert 'User "bob" cannot patch' in message
     assert "Grant the verb 'patch'" in message
+
+
+def test_warnings_of_the_api_server_are_passed_on_once_each():
+    said = []
+    answer = Response({}, warnings=['299 - "unknown field \\"spec.bogus\\""',
+                                    '299 - "first", 299 - "second with, comma"'])
+    client, _fake = make(answer, warn=said.append)
+    client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}}, dry_run=True)
+    client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+    assert said == ['The management cluster says: unknown field "spec.bogus"',
+                    "The management cluster says: first",
+                    "The management cluster says: second with, comma"]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def refused():
+    return urllib3.exceptions.MaxRetryError(
+        None, "/x", reason=urllib3.exceptions.NewConnectionError(None, "Connection refused"))
+
+
+def test_a_call_that_could_not_connect_is_tried_again_within_the_same_timeout():
+    clock = Clock()
+    fake = FakeApiClient(refused(), {"kind": "Cluster"})
+    client = client_module.ManagementClient(fake, request_timeout=10, clock=clock)
+    original = fake.call_api
+
+    def slow(path, method, **kwargs):
+        clock.now += 4  # the first try took 4 of the 10 seconds
+        return original(path, method, **kwargs)
+
+    fake.call_api = slow
+    assert client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "e"}}) == {"kind": "Cluster"}
+    timeouts = [r["_request_timeout"] for r in fake.requests]
+    assert timeouts == [10, 6]
+
+
+def test_the_whole_call_is_bounded_by_one_request_timeout():
+    clock = Clock()
+    fake = FakeApiClient(refused())
+    client = client_module.ManagementClient(fake, request_timeout=10, clock=clock)
+    original = fake.call_api
+
+    def slow(path, method, **kwargs):
+        clock.now += kwargs["_request_timeout"]  # each try uses all the time it is given
+        return original(path, method, **kwargs)
+
+    fake.call_api = slow
+    with pytest.raises(FleetError, match="Cannot reach"):
+        client.get(client_module.CLUSTER, "a", "edge")
+    assert clock.now - 100.0 <= 10
+    assert len(fake.requests) == 1
+
+
+def test_a_write_that_may_have_reached_the_server_is_not_sent_twice():
+    reset = urllib3.exceptions.MaxRetryError(None, "/x", reason=urllib3.exceptions.ProtocolError("reset"))
+    client, fake = make(reset, {})
+    with pytest.raises(FleetError):
+        client.create(client_module.JOIN_TOKEN_REQUEST, {"metadata": {"name": "a", "namespace": "edge"}})
+    assert len(fake.requests) == 1
+    client, fake = make(reset, {"kind": "Secret"})
+    assert client.get(client_module.SECRET, "a", "edge") == {"kind": "Secret"}
+    assert len(fake.requests) == 2
 
 
 def test_unreachable_api_names_the_address():
@@ -153,7 +293,21 @@ def test_configuration_from_a_kubeconfig_dict_and_overrides():
     assert configuration.host == "https://10.1.1.1:6443"
     assert configuration.api_key["authorization"] == "Bearer t0k"
     assert configuration.proxy == "http://proxy:3128"
-    assert configuration.retries == 1
+    assert configuration.retries == 0  # retried by ManagementClient.request, within request_timeout
+
+
+def test_host_with_credentials_reads_no_kubeconfig(tmp_path, monkeypatch):
+    # kubernetes.core reads no kubeconfig then: a broken ~/.kube/config must not matter.
+    broken = tmp_path / "config"
+    broken.write_text("this: [is not a kubeconfig")
+    monkeypatch.setenv("KUBECONFIG", str(broken))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for creds in (dict(api_key="abc"), dict(username="u", password="p")):
+        configuration = client_module.build_configuration(options(host="https://h:6443", **creds))
+        assert configuration.host == "https://h:6443"
+    # Without credentials the kubeconfig is still read (for its user), and its trouble reported.
+    with pytest.raises(FleetError, match="Cannot use the kubeconfig"):
+        client_module.build_configuration(options(host="https://h:6443"))
 
 
 def test_configuration_from_host_and_api_key(tmp_path, monkeypatch):
@@ -185,13 +339,35 @@ def test_no_connection_at_all(tmp_path, monkeypatch):
         client_module.build_configuration(options())
 
 
-def test_impersonation_headers():
-    client = client_module.ManagementClient.from_params(options(kubeconfig=KUBECONFIG, impersonate_user="bob",
-                                                                impersonate_groups=["ops"]))
-    assert client.api_client.default_headers["Impersonate-User"] == "bob"
-    assert client.api_client.default_headers["Impersonate-Group"] == "ops"
-    with pytest.raises(FleetError, match="impersonate_groups has 2 entries"):
-        client_module.ManagementClient.from_params(options(kubeconfig=KUBECONFIG, impersonate_groups=["a", "b"]))
+class HeaderRecorder(http.server.BaseHTTPRequestHandler):
+    seen = []
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        HeaderRecorder.seen.append((self.headers.get_all("Impersonate-User"), self.headers.get_all("Impersonate-Group")))
+        body = b'{"kind": "Secret"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_impersonation_sends_one_header_per_group():
+    server = http.server.HTTPServer(("127.0.0.1", 0), HeaderRecorder)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        client = client_module.ManagementClient.from_params(options(
+            host="http://127.0.0.1:%d" % server.server_address[1], api_key="t", impersonate_user="bob",
+            impersonate_groups=["ops", "system:masters"]))
+        assert client.get(client_module.SECRET, "a", "edge") == {"kind": "Secret"}
+    finally:
+        thread.join(10)
+        server.server_close()
+    assert HeaderRecorder.seen == [(["bob"], ["ops", "system:masters"])]
 
 
 def test_kubeconfig_env_is_used_when_no_option(tmp_path, monkeypatch):
