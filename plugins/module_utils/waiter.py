@@ -37,6 +37,12 @@ class Waiter:
         self._sleeper = sleeper or time.sleep
         self.history = []
         self.elapsed = 0.0
+        self._start = None
+
+    def seconds(self):
+        """Seconds since the current (or last) ``until`` began, read now: for checks that need
+        the time as it is, not as it was at the previous poll."""
+        return 0.0 if self._start is None else self._clock() - self._start
 
     def _record(self, what, elapsed, state):
         if self.history and self.history[-1]["state"] == state:
@@ -45,12 +51,16 @@ class Waiter:
         if self._progress:
             self._progress("waiting for %s: %s (%ds so far, timeout %ds)" % (what, state, elapsed, self.timeout))
 
-    def until(self, what, fetch, check):
+    # What a timeout suggests when the caller knows nothing more specific to say.
+    HINT = "Raise wait_timeout if the site is slow; the last state above says what was still missing."
+
+    def until(self, what, fetch, check, hint=None):
         """Return the first object ``fetch()`` gives that ``check`` accepts.
 
-        Raises :class:`WaitTimeout` naming ``what`` and the last state seen.
+        Raises :class:`WaitTimeout` naming ``what`` and the last state seen, with ``hint`` (what
+        to do about it) or the general one.
         """
-        start = self._clock()
+        start = self._start = self._clock()
         deadline = start + self.timeout
         while True:
             obj = fetch()
@@ -64,7 +74,7 @@ class Waiter:
             if remaining <= 0:
                 raise WaitTimeout(
                     "Timed out after %ds waiting for %s; last state: %s." % (self.timeout, what, state),
-                    hint="Raise wait_timeout if the site is slow, or look at the diagnosis below.",
+                    hint=hint or self.HINT,
                     wait_progress=self.history,
                 )
             self._sleeper(min(self.sleep, remaining))

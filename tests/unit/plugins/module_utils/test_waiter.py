@@ -74,3 +74,28 @@ def test_zero_timeout_checks_once():
 def test_refuses_nonsense_settings(timeout, sleep):
     with pytest.raises(ValueError):
         Waiter(timeout, sleep)
+
+
+def test_a_timeout_hint_points_only_at_what_is_there():
+    waiter, _clock = make(timeout=0)
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.until("x", lambda: 1, lambda n: (False, "no pods yet"))
+    assert "diagnosis" not in str(caught.value)
+    assert "last state: no pods yet" in str(caught.value)
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.until("x", lambda: 1, lambda n: (False, "no pods yet"), hint="Check the operator.")
+    assert str(caught.value).endswith("Check the operator.")
+
+
+def test_seconds_is_the_time_now_not_at_the_last_poll():
+    waiter, clock = make(timeout=30, sleep=5)
+    seen = []
+
+    def check(n):
+        clock.now += 2  # the check itself takes time
+        seen.append(waiter.seconds())
+        return n >= 1, "%d" % n
+
+    states = iter([0, 1])
+    waiter.until("x", lambda: next(states), check)
+    assert seen == [2.0, 9.0]
