@@ -32,5 +32,7 @@ options:
       - By default the module uses C(https://EXTERNAL_ADDRESS:API_PORT), or the Service's DNS name for a control
         plane without external address (which resolves only inside the management cluster).
       - The module talks to the hosted API to mint and revoke tokens, and to report its health and nodes.
+      - With O(engine=k0smotron), k0smotron.fleet.join_token checks a token it would reuse there; by default at the
+        server of the admin kubeconfig k0smotron keeps.
     type: str
 """

@@ -51,7 +51,7 @@ CONNECTION_ARG_SPEC = dict(
     proxy_headers=dict(type="dict", options=PROXY_HEADERS_SPEC),
     persist_config=dict(type="bool", fallback=_env("K8S_AUTH_PERSIST_CONFIG")),
     impersonate_user=dict(type="str", fallback=_env("K8S_AUTH_IMPERSONATE_USER")),
-    impersonate_groups=dict(type="list", elements="str"),
+    impersonate_groups=dict(type="list", elements="str", fallback=_env("K8S_AUTH_IMPERSONATE_GROUPS")),
     request_timeout=dict(type="float", default=30),
 )
 
@@ -74,9 +74,12 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # k0s versions as k0s tags them (v1.36.3+k0s.0) or as image tags (v1.36.3-k0s.0).
 _K0S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)([-+])k0s\.(\d+)$")
-# Go durations, as `k0s token create --expiry` parses them.
-_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+# Go durations, as `k0s token create --expiry` parses them (Go's time.ParseDuration). durationpy,
+# which comes with the kubernetes client, parses a wider set: days, weeks and years ("1d"), and
+# spaces between parts ("1h 30m"), all of which k0s refuses after the request was made; so the
+# few lines below are kept rather than it.
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_GO_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def default_token_name(cluster, role, dest):
@@ -84,6 +87,33 @@ def default_token_name(cluster, role, dest):
     parallel never share, renew or revoke each other's tokens."""
     digest = hashlib.sha256((dest or "").encode("utf-8")).hexdigest()[:8]
     return "%s-%s-%s" % (cluster, role, digest)
+
+
+def fold_kine_spelling(params):
+    """Accept ``storage.kine.dataSourceURL`` / ``dataSourceSecretName``, as k0smotron's documents
+    write them, as ``storage.kine_data_source_url`` / ``kine_data_source_secret_name``."""
+    storage = params.get("storage")
+    kine = (storage or {}).get("kine")
+    if not kine:
+        return params
+    for api_name, option in (("dataSourceURL", "kine_data_source_url"),
+                             ("dataSourceSecretName", "kine_data_source_secret_name")):
+        value = kine.get(api_name)
+        if value is None:
+            continue
+        if storage.get(option) is not None and storage[option] != value:
+            raise FleetError(
+                "storage.%s and storage.kine.%s are two spellings of one setting, with different values."
+                % (option, api_name),
+                hint="Keep one of them.")
+        storage[option] = value
+    storage["kine"] = None
+    if storage.get("kine_data_source_url") is not None and storage.get("kine_data_source_secret_name") is not None:
+        raise FleetError(
+            "A kine data source URL and a data source Secret are both given.",
+            hint="Give one of them: the Secret (storage.kine_data_source_secret_name) keeps the password out of "
+                 "the Cluster.")
+    return params
 
 
 def validate_dns_label(option, value):
@@ -122,7 +152,7 @@ def validate_k0s_version(option, value):
 def parse_go_duration(option, value, allow_zero=False):
     """Seconds in a Go duration string such as '1h30m'; zero only when ``allow_zero``."""
     text = (value or "").strip()
-    position = 0
+    position = len(text) if text == "0" else 0  # Go takes a bare 0, and no other number without unit
     seconds = 0.0
     for match in _GO_DURATION_PART.finditer(text):
         if match.start() != position:

@@ -15,13 +15,16 @@ __metaclass__ = type
 
 import copy
 import hashlib
+import json
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils.k8s_state import LAST_APPLIED, drop_last_applied
 
 API_VERSION = "k0smotron.io/v1beta2"
 KIND = "Cluster"
 K0S_CONFIG_API_VERSION = "k0s.k0sproject.io/v1beta1"
 REDACTED = "********"
+DEFAULT_IMAGE = "quay.io/k0sproject/k0s"
 _NAME_LIMIT = 63
 
 # Module option -> key in Cluster.spec, for the options that map one to one.
@@ -68,8 +71,9 @@ def pod_selector(cluster_name):
 def _service_spec(service):
     if not service:
         return None
+    # A type left out is not sent: the Cluster keeps its own (ClusterIP when it is created).
     return _without_none({
-        "type": service.get("type") or "ClusterIP",
+        "type": service.get("type"),
         "apiPort": service.get("api_port"),
         "konnectivityPort": service.get("konnectivity_port"),
     })
@@ -155,30 +159,149 @@ def same_version(a, b):
     return bool(a and b) and a.replace("+k0s.", "-k0s.") == b.replace("+k0s.", "-k0s.")
 
 
+# The keys whose values are secrets wherever they appear in a Cluster (a kine data source URL
+# holds the database password).
+SECRET_KEYS = ("dataSourceURL",)
+
+
+def _mask(value):
+    if isinstance(value, dict):
+        return dict((k, REDACTED if k in SECRET_KEYS and v else _mask(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
 def redact(obj):
-    """A copy of a Cluster with the secret parts (a kine data source URL holds a password) hidden."""
+    """A copy of a Cluster as results and diffs may show it: every secret value masked, kubectl's
+    last-applied annotation (a copy of the whole object, secrets included) and managedFields left out.
+
+    kubernetes.core's k8s module hides fields named in its ``hidden_fields`` option the same way,
+    but that code is the other collection's internals, and the values here are also registered
+    with ``module.protect`` (``secret_values``), which masks them in any message too.
+    """
     if not obj:
         return obj
-    clean = copy.deepcopy(obj)
-    kine = ((clean.get("spec") or {}).get("storage") or {}).get("kine") or {}
-    if kine.get("dataSourceURL"):
-        kine["dataSourceURL"] = REDACTED
-    (clean.get("metadata") or {}).pop("managedFields", None)
+    clean = _mask(obj)
+    metadata = clean.get("metadata")
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+        drop_last_applied(metadata)
     return clean
 
 
+def secret_values(obj):
+    """The secret values in a Cluster, its last-applied annotation included, to mask in any output."""
+    found = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in SECRET_KEYS and isinstance(item, str) and item:
+                    found.add(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(obj or {})
+    last_applied = (((obj or {}).get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if last_applied:
+        try:
+            walk(json.loads(last_applied))
+        except ValueError:
+            found.add(last_applied)  # unreadable: mask it whole
+    return found
+
+
 def comparable(obj):
-    """The parts of a Cluster a user declares: compared to decide whether anything changes."""
+    """The parts of a Cluster a user declares: compared to decide whether anything changes.
+
+    Nothing is masked here (a rotated password is a change); ``redact`` the result to show it.
+    Plain equality of these is the test: Ansible's ``recursive_diff`` would say the same, and a
+    diff shows them whole, as kubernetes.core's modules do.
+    """
     if not obj:
         return None
     metadata = obj.get("metadata") or {}
-    return redact({
+    annotations = dict(metadata.get("annotations") or {})
+    annotations.pop(LAST_APPLIED, None)
+    return {
         "metadata": {
             "labels": metadata.get("labels") or {},
-            "annotations": metadata.get("annotations") or {},
+            "annotations": annotations,
         },
-        "spec": obj.get("spec") or {},
-    })
+        "spec": copy.deepcopy(obj.get("spec") or {}),
+    }
+
+
+# --- what this collection set before ------------------------------------------------------------
+
+def owned_fields(obj, manager):
+    """The fields ``manager`` owns in ``obj`` by server-side apply, as the API records them
+    (``managedFields[].fieldsV1``); {} when it owns none."""
+    for entry in ((obj or {}).get("metadata") or {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Apply" and not entry.get("subresource"):
+            return entry.get("fieldsV1") or {}
+    return {}
+
+
+def owned_part(value, fields):
+    """The part of ``value`` (a dict) that a FieldsV1 set names.
+
+    Maps are followed key by key (``f:name``); a list, or a map owned as a whole, is taken whole:
+    the Cluster's lists are atomic, replaced as one value by an apply.
+    """
+    part = {}
+    for key, sub in (fields or {}).items():
+        if not key.startswith("f:") or not isinstance(value, dict) or key[2:] not in value:
+            continue
+        name = key[2:]
+        item = value[name]
+        children = dict((k, v) for k, v in (sub or {}).items() if k.startswith("f:"))
+        if isinstance(item, dict) and children:
+            part[name] = owned_part(item, children)
+        else:
+            part[name] = copy.deepcopy(item)
+    return part
+
+
+# Options given as a whole: a new value replaces the old one. Sub-options of the other structured
+# options (service, persistence, storage) that are left out keep their values; a changed
+# persistence or storage type starts from nothing, as the old type's settings do not apply.
+_TYPED = ("persistence", "storage")
+
+
+def keep_unsent(desired, current, manager):
+    """``desired`` with the values this collection set before and the options now leave out.
+
+    Server-side apply removes every field a manager owned and no longer sends: a run that names
+    only ``version`` would drop ``storage`` and ``service``, and k0smotron's defaults (etcd, a
+    ClusterIP Service) would take their place. The fields this field manager owns on the live
+    Cluster are sent again unless an option gives them a new value.
+    """
+    kept = owned_part(current or {}, owned_fields(current, manager))
+    merged = copy.deepcopy(desired)
+    meta = merged.setdefault("metadata", {})
+    kept_meta = kept.get("metadata") or {}
+    for field in ("labels", "annotations"):
+        if field not in meta and kept_meta.get(field):
+            meta[field] = kept_meta[field]
+    spec = copy.deepcopy(kept.get("spec") or {})
+    for key, value in (desired.get("spec") or {}).items():
+        before = spec.get(key)
+        if key == "service" and isinstance(before, dict) and isinstance(value, dict):
+            before.update(copy.deepcopy(value))
+        elif key in _TYPED and isinstance(before, dict) and isinstance(value, dict) and (
+                value.get("type") in (None, before.get("type"))):
+            if key == "storage" and "kine" in value:
+                before.pop("kine", None)  # the data source is one setting: a URL or a Secret
+            before.update(copy.deepcopy(value))
+        else:
+            spec[key] = copy.deepcopy(value)
+    merged["spec"] = spec
+    return merged
 
 
 def _conditions(obj):
@@ -237,14 +360,28 @@ def readiness(obj):
     return ready, ", ".join(parts)
 
 
-def rollout(statefulset, generation_before, settled):
+def image_of(spec):
+    """The control-plane image k0smotron runs for a Cluster spec: IMAGE:VERSION, ``+`` written ``-``."""
+    version = (spec.get("version") or "").replace("+k0s.", "-k0s.", 1)
+    if version and "-k0s." not in version:
+        version += "-k0s.0"
+    return "%s:%s" % (spec.get("image") or DEFAULT_IMAGE, version)
+
+
+def _template_images(statefulset):
+    template = ((statefulset.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return [c.get("image") for c in template.get("containers") or []]
+
+
+def rollout(statefulset, generation_before, settled, image=None):
     """``(done, state)`` of the control-plane StatefulSet after a change to an existing Cluster.
 
     A change that generation counting cannot see (annotations, which k0smotron copies into the
     pod template) still rolls the pods, so the StatefulSet is watched too: the change counts as
     taken once its generation moved past ``generation_before``, or as not touching it once
     ``settled`` (enough time passed without k0smotron changing it); then its pods must all be
-    updated and ready.
+    updated and ready. With ``image`` (after a change of version or image) the template must run
+    that image first, however long k0smotron takes: such a change always rolls the pods.
     """
     if statefulset is None or generation_before is None:
         return True, "no control-plane StatefulSet to watch"
@@ -252,7 +389,9 @@ def rollout(statefulset, generation_before, settled):
     generation = (statefulset.get("metadata") or {}).get("generation") or 0
     status = statefulset.get("status") or {}
     wanted = (statefulset.get("spec") or {}).get("replicas") or 1
-    if generation <= generation_before and not settled:
+    if image and image not in _template_images(statefulset):
+        return False, "waiting for k0smotron to put image %s into StatefulSet %s" % (image, name)
+    if generation <= generation_before and not settled and not image:
         return False, "waiting for k0smotron to apply the change to StatefulSet %s" % name
     if (status.get("observedGeneration") or 0) < generation:
         return False, "StatefulSet %s has not seen generation %d yet" % (name, generation)

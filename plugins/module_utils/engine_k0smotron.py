@@ -32,10 +32,12 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils.args import (
 from ansible_collections.k0smotron.fleet.plugins.module_utils.client import (
     CLUSTER,
     EVENT,
+    FIELD_MANAGER,
     JOIN_TOKEN_REQUEST,
     POD,
     SECRET,
     STATEFULSET,
+    ManagementClient,
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError, WaitTimeout
 from ansible_collections.k0smotron.fleet.plugins.module_utils.k8s_state import describe_events, describe_pods
@@ -50,6 +52,11 @@ try:
     HAS_YAML = True
 except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
     HAS_YAML = False
+
+
+# The longest a join_token run waits for the hosted API when it checks a token there: a control
+# plane exposed on an address the module cannot reach must not cost a whole request_timeout.
+HOSTED_CHECK_SECONDS = 10
 
 
 # --- cluster ----------------------------------------------------------------------------------
@@ -96,29 +103,75 @@ def validate_cluster(params):
     return model.build_cluster(params)
 
 
+def validate_merged(spec):
+    """What can only be judged once the options are merged with the values the Cluster keeps."""
+    storage = spec.get("storage") or {}
+    kine = storage.get("kine") or {}
+    replicas = spec.get("replicas") or 1
+    if replicas > 1 and storage.get("type") == "kine" and not (
+            kine.get("dataSourceURL") or kine.get("dataSourceSecretName")):
+        raise FleetError(
+            "replicas=%d with storage.type=kine needs an external database, and the Cluster has none." % replicas,
+            hint="Set storage.kine_data_source_secret_name (or kine_data_source_url), or use replicas: 1.")
+
+
+# Container states that mean the image cannot be had.
+_IMAGE_PROBLEMS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
+
+
+def _image_problems(pods):
+    found = []
+    for pod in pods:
+        status = pod.get("status") or {}
+        for container in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+            waiting = (container.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in _IMAGE_PROBLEMS and container.get("image") not in found:
+                found.append(container.get("image"))
+    return found
+
+
 def diagnose(client, name, namespace, obj):
-    """What the control plane's pods and events say, for a timeout message."""
-    pods = describe_pods(client.list(POD, namespace, label_selector=model.pod_selector(name)))
-    names = set([name, model.statefulset_name(name)] + [p["name"] for p in pods])
-    events = describe_events(client.list(EVENT, namespace), names)
+    """What stands in the way of the control plane, in words, for a timeout message."""
+    statefulset_name = model.statefulset_name(name)
     lines = []
+    if obj is None:
+        lines.append("the Cluster does not exist")
+    statefulset = client.get(STATEFULSET, statefulset_name, namespace)
+    raw_pods = client.list(POD, namespace, label_selector=model.pod_selector(name))
+    pods = describe_pods(raw_pods)
+    if obj is not None and statefulset is None:
+        lines.append("k0smotron has not made StatefulSet %s yet: is the k0smotron operator running? Its "
+                     "controller's log says why" % statefulset_name)
+    elif statefulset is not None and not pods:
+        lines.append("StatefulSet %s has no pods yet: the events below say why (quota, admission, a missing "
+                     "service account...)" % statefulset_name)
+    elif not pods:
+        lines.append("no control-plane pods exist")
+    for image in _image_problems(raw_pods):
+        lines.append("the image %s cannot be pulled: check version and image, and that the management nodes "
+                     "reach its registry" % image)
     for pod in pods:
         lines.append("pod %s is %s%s" % (
             pod["name"], pod["phase"], (": " + "; ".join(pod["reasons"])) if pod["reasons"] else ""))
-    if not pods:
-        lines.append("no control-plane pods exist (is the k0smotron operator running?)")
+    names = set([name, statefulset_name] + [p["name"] for p in pods])
+    events = describe_events(client.list(EVENT, namespace), names)
     lines.extend("event: " + e for e in events)
     summary = model.summarize(obj) if obj else {}
     return lines, dict(conditions=summary.get("conditions", {}), pods=pods, events=events)
 
 
 def explain(exc, lines):
-    """Put the diagnosis between the timeout's message and its hint."""
+    """Put the diagnosis after the timeout's message, and a hint that points at it."""
     exc.msg = "%s Diagnosis: %s." % (exc.msg, "; ".join(lines))
+    exc.hint = ("Raise wait_timeout if the site is slow (the k0s image is large, and k0smotron's readiness probe "
+                "waits a minute), or act on the diagnosis.")
 
 
-def wait_ready(module, client, name, namespace, statefulset_generation=None):
-    """Wait until the Cluster is ready and, after a change to an existing one, its pods rolled."""
+def wait_ready(module, client, name, namespace, statefulset_generation=None, image=None):
+    """Wait until the Cluster is ready and, after a change to an existing one, its pods rolled.
+
+    ``image``: after a change of version or image, the image the StatefulSet must come to run.
+    """
     waiter = module.waiter()
     what = "Cluster %s/%s to be ready" % (namespace, name)
     # How long k0smotron may take to carry a change into the StatefulSet before we conclude
@@ -135,7 +188,7 @@ def wait_ready(module, client, name, namespace, statefulset_generation=None):
         if not ready or statefulset_generation is None:
             return ready, state
         statefulset = client.get(STATEFULSET, model.statefulset_name(name), namespace)
-        return model.rollout(statefulset, statefulset_generation, waiter.elapsed >= settle)
+        return model.rollout(statefulset, statefulset_generation, waiter.seconds() >= settle, image)
 
     try:
         obj = waiter.until(what, fetch, check)
@@ -166,7 +219,9 @@ def wait_gone(module, client, name, namespace):
             return False, "%d control-plane pods still terminating" % len(pods)
         return True, "deleted"
 
-    waiter.until("Cluster %s/%s and its control plane to be deleted" % (namespace, name), fetch, check)
+    waiter.until("Cluster %s/%s and its control plane to be deleted" % (namespace, name), fetch, check,
+                 hint="Raise wait_timeout if the site is slow; a Cluster that stays has a finalizer that the "
+                      "k0smotron operator removes once it cleaned up, so check that the operator runs.")
     return waiter
 
 
@@ -175,9 +230,10 @@ def run_absent(module, client, current):
     result = dict(changed=False, cluster={}, ready=False, state="the Cluster does not exist", waited=0.0)
     if current is None:
         return result
+    protect_all(module, current)
     result["changed"] = True
     if module._diff:
-        result["diff"] = dict(before=model.comparable(current), after={})
+        result["diff"] = dict(before=model.redact(model.comparable(current)), after={})
     if module.check_mode:
         return result
     client.delete(CLUSTER, params["name"], params["namespace"])
@@ -210,32 +266,50 @@ def warn_about_restart(module, current):
             % current["metadata"]["name"])
 
 
+def protect_all(module, *objs):
+    """Mask every secret value of these Clusters (a live one may hold a URL the options do not)."""
+    for obj in objs:
+        for value in model.secret_values(obj):
+            module.protect(value)
+
+
 def run_present(module, client, current, desired):
     params = module.params
-    if desired["spec"].get("storage", {}).get("kine", {}).get("dataSourceURL"):
-        module.protect(desired["spec"]["storage"]["kine"]["dataSourceURL"])
-    if current is not None and model.same_version((current.get("spec") or {}).get("version"), params["version"]):
-        # v1.36.3+k0s.0 and v1.36.3-k0s.0 are one release: keep the form already stored.
-        desired["spec"]["version"] = current["spec"]["version"]
+    protect_all(module, current, desired)
+    if current is not None:
+        if model.same_version((current.get("spec") or {}).get("version"), params["version"]):
+            # v1.36.3+k0s.0 and v1.36.3-k0s.0 are one release: keep the form already stored.
+            desired["spec"]["version"] = current["spec"]["version"]
+        # What this collection set before and the options now leave out is sent again, so that a
+        # run naming only the version keeps the datastore, the Service and everything else.
+        desired = model.keep_unsent(desired, current, FIELD_MANAGER)
+        validate_merged(desired["spec"])
     # The dry run validates through the API and admission webhooks and tells what would change.
     planned = client.apply(CLUSTER, desired, dry_run=True, force=params["force_conflicts"])
+    protect_all(module, planned)
+    # Compared in clear: a rotated database password is a change, although the diff masks it.
     changed = current is None or model.comparable(current) != model.comparable(planned)
     statefulset_generation = None
+    image = None
     if changed and current is not None:
         refuse_label_change(current, planned)
         warn_about_restart(module, current)
         statefulset = client.get(STATEFULSET, model.statefulset_name(params["name"]), params["namespace"])
         statefulset_generation = ((statefulset or {}).get("metadata") or {}).get("generation")
+        if model.image_of(planned.get("spec") or {}) != model.image_of(current.get("spec") or {}):
+            image = model.image_of(planned.get("spec") or {})
     obj = planned if changed else current
     if changed and not module.check_mode:
         obj = client.apply(CLUSTER, desired, force=params["force_conflicts"])
         module.made_changes = True
+        protect_all(module, obj)
 
     result = dict(changed=changed, waited=0.0)
     if module._diff and changed:
-        result["diff"] = dict(before=model.comparable(current) or {}, after=model.comparable(planned))
+        result["diff"] = dict(before=model.redact(model.comparable(current)) or {},
+                              after=model.redact(model.comparable(planned)))
     if params["wait"] and not module.check_mode:
-        obj, waiter = wait_ready(module, client, params["name"], params["namespace"], statefulset_generation)
+        obj, waiter = wait_ready(module, client, params["name"], params["namespace"], statefulset_generation, image)
         result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
     ready, state = model.readiness(obj)
     result.update(
@@ -278,6 +352,7 @@ def cluster_info(module):
     else:
         found = client.list(CLUSTER, params["namespace"], label_selector=",".join(params["label_selectors"]))
     found.sort(key=lambda o: ((o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")))
+    protect_all(module, *found)
     clusters = []
     for obj in found:
         summary = model.summarize(obj)
@@ -299,8 +374,8 @@ def validate_token(params):
     if params["state"] == "present":
         if not params["dest"]:
             raise FleetError("dest is required with state=present.",
-                             hint="Give a path for the token file, readable by its owner only, for example "
-                                  "/run/k0smotron-fleet/HOST.token.")
+                             hint="Give a path for the token file in a directory the user running the module can "
+                                  "write, for example ~/.cache/k0smotron-fleet/tokens/HOST.token.")
         if renew_before >= expiry:
             raise FleetError(
                 "renew_before (%s) must be shorter than expiry (%s), or every run would mint a new token."
@@ -320,11 +395,12 @@ class TokenRun:
         self.renew_before = renew_before
         self.waited = 0.0
 
-    def _wait(self, what, fetch, check):
+    def _wait(self, what, fetch, check, hint=None):
         waiter = self.module.waiter()
-        obj = waiter.until(what, fetch, check)
-        self.waited += waiter.elapsed
-        return obj
+        try:
+            return waiter.until(what, fetch, check, hint=hint)
+        finally:
+            self.waited += waiter.elapsed
 
     def _get_request(self):
         return self.client.get(JOIN_TOKEN_REQUEST, self.params["name"], self.params["namespace"])
@@ -338,7 +414,9 @@ class TokenRun:
         self._wait("JoinTokenRequest %s/%s to be deleted and its token invalidated"
                    % (self.params["namespace"], self.params["name"]),
                    self._get_request,
-                   lambda r: (r is None, "deleted" if r is None else "k0smotron is invalidating the token"))
+                   lambda r: (r is None, "deleted" if r is None else "k0smotron is invalidating the token"),
+                   hint="k0smotron removes the request once it has run 'k0s token invalidate' in a control-plane "
+                        "pod: check that the operator and a control-plane pod run.")
 
     def _wait_for_control_plane(self):
         def check(cluster):
@@ -349,7 +427,9 @@ class TokenRun:
 
         self._wait("a ready control-plane pod of Cluster %s/%s to mint the token"
                    % (self.params["namespace"], self.params["cluster"]),
-                   lambda: self.client.get(CLUSTER, self.params["cluster"], self.params["namespace"]), check)
+                   lambda: self.client.get(CLUSTER, self.params["cluster"], self.params["namespace"]), check,
+                   hint="Raise wait_timeout if the control plane is still starting; k0smotron.fleet.cluster_info "
+                        "says why it is not ready.")
 
     def _wait_for_token(self):
         state = {"seen": None}
@@ -365,8 +445,66 @@ class TokenRun:
             return done, text
 
         self._wait("k0smotron to mint token %s/%s" % (self.params["namespace"], self.params["name"]),
-                   fetch, check)
+                   fetch, check,
+                   hint="k0smotron mints a token by running 'k0s token create' in a control-plane pod and retries "
+                        "a failure after a minute: raise wait_timeout, or read the k0smotron operator's log.")
         return state["request"], state["secret"]
+
+    def _hosted_reason(self, request, now):
+        """Why the request's token cannot be reused, judged where the token lives: the hosted
+        cluster's ``kube-system/bootstrap-token-ID``. None when it can, or cannot be checked (warned)."""
+        params = self.params
+        token_id = ((request or {}).get("status") or {}).get("tokenID")
+        if not token_id:
+            return None
+        secret_name = model.kubeconfig_secret_name(params["cluster"])
+        secret = self.client.get(SECRET, secret_name, params["namespace"])
+        encoded = ((secret or {}).get("data") or {}).get("value")
+        try:
+            if not encoded:
+                raise FleetError("the kubeconfig Secret '%s' does not exist" % secret_name)
+            self.module.protect(encoded)
+            text = to_text(base64.b64decode(encoded))
+            self.module.protect(text)
+            config = yaml.safe_load(text) if HAS_YAML else None
+            if not isinstance(config, dict) or not config.get("clusters"):
+                raise FleetError("the kubeconfig Secret '%s' does not hold a kubeconfig" % secret_name)
+            for user in config.get("users") or []:
+                for value in (user.get("user") or {}).values():
+                    if isinstance(value, str):
+                        self.module.protect(value)
+            server = params.get("hosted_api_url")
+            if server:
+                for entry in config["clusters"]:
+                    entry.setdefault("cluster", {})["server"] = server
+            server = server or (config["clusters"][0].get("cluster") or {}).get("server")
+            hosted = ManagementClient.from_kubeconfig(
+                config, request_timeout=min(params.get("request_timeout") or 30, HOSTED_CHECK_SECONDS),
+                where="the hosted cluster %s" % params["cluster"],
+                unreachable_hint="Set hosted_api_url to an address of it that is reachable from here.")
+            found = hosted.get(SECRET, "bootstrap-token-%s" % token_id, "kube-system")
+        except FleetError as exc:
+            self.module.warn(
+                "Token %s could not be checked in the hosted cluster %s (%s), so it is reused on the management "
+                "cluster's word; a control plane that lost its state no longer accepts it. Set hosted_api_url to "
+                "an address of the hosted API reachable from here." % (token_id, params["cluster"], exc.msg))
+            return None
+        return tokens.hosted_token_reason(found, token_id, self.renew_before, now)
+
+    def _create_request(self):
+        params = self.params
+        try:
+            self.client.create(JOIN_TOKEN_REQUEST, tokens.build_request(
+                params["name"], params["namespace"], params["cluster"], params["role"], params["expiry"]))
+        except FleetError as exc:
+            if exc.reason != "AlreadyExists":
+                raise
+            raise FleetError(
+                "JoinTokenRequest '%s' in namespace '%s' was created by another task while this one was making it: "
+                "two hosts (or plays) use the same name at the same time." % (params["name"], params["namespace"]),
+                hint="Give each host its own name: leave name out (the default is one name per dest file) or use "
+                     "the host's inventory name in it, and give each host its own dest.")
+        self.module.made_changes = True
 
     def present(self):
         params = self.params
@@ -387,6 +525,8 @@ class TokenRun:
         if request is not None:
             reason = "force=true" if params["force"] else tokens.replacement_reason(
                 request, params["cluster"], params["role"], self.expiry, self.renew_before, now)
+            if reason is None:
+                reason = self._hosted_reason(request, now)
         mint = request is None or reason is not None
 
         result = dict(name=params["name"], namespace=params["namespace"], role=params["role"], path=params["dest"],
@@ -400,9 +540,7 @@ class TokenRun:
             if request is not None:
                 self._delete_request()
             self._wait_for_control_plane()
-            self.client.create(JOIN_TOKEN_REQUEST, tokens.build_request(
-                params["name"], params["namespace"], params["cluster"], params["role"], params["expiry"]))
-            self.module.made_changes = True
+            self._create_request()
         request, secret = self._wait_for_token()
 
         encoded = secret["data"]["token"]

@@ -8,6 +8,10 @@ The file is created with mode 0600 before a byte of the secret is written, fille
 temporary file in the same directory and renamed into place, so no reader ever sees a
 partial or wider-readable secret. Contents are compared so an unchanged secret is not
 rewritten, which keeps a second run quiet.
+
+AnsibleModule.atomic_move does the rename part, but not in this order: it gives the new file the
+mode of the file it replaces (copystat, so a 0644 file stays 0644) or, for a new file, 0666 less
+the umask, and a mode set afterwards leaves a moment in which others may read the secret.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -16,6 +16,7 @@ __metaclass__ = type
 import copy
 
 HIDDEN = "(hidden)"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _VOLATILE_METADATA = ("resourceVersion", "managedFields", "generation", "creationTimestamp", "uid", "selfLink")
 
 
@@ -31,12 +32,20 @@ def strip_volatile(obj):
     meta = clean.get("metadata") or {}
     for key in _VOLATILE_METADATA:
         meta.pop(key, None)
+    drop_last_applied(meta)
+    return clean
+
+
+def drop_last_applied(meta):
+    """Remove kubectl's last-applied annotation from ``meta`` (an object's metadata), in place.
+
+    kubectl apply writes it; it repeats the whole object, secrets included.
+    """
     annotations = meta.get("annotations") or {}
-    # Written by kubectl apply; it repeats the whole object, secrets included.
-    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    annotations.pop(LAST_APPLIED, None)
     if not annotations:
         meta.pop("annotations", None)
-    return clean
+    return meta
 
 
 def hidden_secret(obj):

@@ -22,6 +22,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import engine_k0smotron, engine_native
@@ -44,6 +46,33 @@ ENGINES = {"native": engine_native, "k0smotron": engine_k0smotron}
 _KUBECONFIG_SECRET_KEYS = frozenset((
     "token", "password", "client-key-data", "client-certificate-data", "id-token", "refresh-token",
     "access-token", "client-secret", "tokenFile"))
+
+
+# Keys inside free-form dictionaries (spec, k0s_config...) and inside misspelled options whose
+# values are credentials, as users copy them from k0smotron's and Kubernetes' documents; names of
+# Secrets (dataSourceSecretName, secretRef...) are not secrets.
+_SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|credential|private.?key|data.?source.?url|dsn)")
+_SECRET_NAME = re.compile(r"(?i)(name|ref|refs)$")
+# A URL with a password in it (postgres://user:password@host/db).
+_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s]*:[^/@\s]*@")
+
+
+def nested_secrets(value, found=None, key=None):
+    """Credential values anywhere below the options: under a key that names one, or a URL holding a
+    password. Found before the options are validated, so that an option Ansible rejects (and
+    echoes back in the invocation shown at -vvv) does not show them either."""
+    found = set() if found is None else found
+    if isinstance(value, dict):
+        for sub_key, item in value.items():
+            nested_secrets(item, found, sub_key if isinstance(sub_key, str) else None)
+    elif isinstance(value, list):
+        for item in value:
+            nested_secrets(item, found, key)
+    elif isinstance(value, str) and value:
+        if _URL_WITH_PASSWORD.match(value) or (
+                key and _SECRET_KEY.search(key) and not _SECRET_NAME.search(key)):
+            found.add(value)
+    return found
 
 
 def kubeconfig_secrets(value, found=None):
@@ -80,6 +109,20 @@ class FleetModule(AnsibleModule):
         if not HAS_KUBERNETES:
             self.fail_json(msg=missing_required_lib("kubernetes"), exception=str(KUBERNETES_IMPORT_ERROR))
 
+    def _load_params(self):
+        # Runs inside AnsibleModule.__init__ before the options are validated: a secret under an
+        # option or sub-option Ansible does not know (storage: {kine: {dataSourceURL: ...}} written
+        # the API's way) is masked too, although the failed task shows the options it was given.
+        super(FleetModule, self)._load_params()
+        known = set(self.argument_spec)
+        for spec in self.argument_spec.values():
+            known.update(spec.get("aliases") or [])
+        for name, value in self.params.items():
+            if not isinstance(name, str) or name.startswith("_ansible_"):
+                continue
+            # A declared option's own name says nothing (no_log options are masked by Ansible).
+            self.no_log_values.update(nested_secrets(value, key=None if name in known else name))
+
     def _log_invocation(self):
         # Runs inside AnsibleModule.__init__, before anything is logged: an inline kubeconfig's
         # credentials are masked from here on, in the log and in every result.
@@ -88,9 +131,10 @@ class FleetModule(AnsibleModule):
 
     @property
     def client(self):
-        """The management-cluster client, made on first use."""
+        """The management-cluster client, made on first use; the API server's warnings become the task's."""
         if self._client is None:
             self._client = ManagementClient.from_params(self.params)
+            self._client.warn = self.warn
         return self._client
 
     @property

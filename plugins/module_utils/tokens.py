@@ -68,16 +68,47 @@ def replacement_reason(request, cluster, role, expiry_seconds, renew_before_seco
         return "it is for cluster '%s'" % spec.get("clusterName")
     if spec.get("role") != role:
         return "it is for role '%s'" % spec.get("role")
-    ends = expires_at(request, expiry_seconds_of(request, expiry_seconds))
+    made_with = expiry_seconds_of(request, None)
+    if made_with is None:
+        return "its expiry '%s' cannot be read" % spec.get("expiry")
+    if made_with != expiry_seconds:
+        return "it was made with expiry %s, not the %s asked for" % (spec.get("expiry"), _duration_text(expiry_seconds))
+    ends = expires_at(request, made_with)
     if ends is not None and ends - datetime.timedelta(seconds=renew_before_seconds) <= now:
         return "its token expires at %s" % format_time(ends)
+    return None
+
+
+def _duration_text(seconds):
+    return "%gs" % seconds if seconds < 60 or seconds % 60 else (
+        "%dm" % (seconds // 60) if seconds < 3600 or seconds % 3600 else "%dh" % (seconds // 3600))
+
+
+def hosted_token_reason(secret, token_id, renew_before_seconds, now):
+    """Why a token cannot be reused, judged by its Secret in the hosted cluster (None when it can).
+
+    ``secret`` is ``kube-system/bootstrap-token-ID`` as the hosted API returned it, None if missing.
+    """
+    if secret is None:
+        return ("the hosted cluster no longer has token %s (its control plane lost its state, or the token was "
+                "revoked)" % token_id)
+    encoded = (secret.get("data") or {}).get("expiration")
+    if not encoded:
+        return None
+    try:
+        ends = datetime.datetime.strptime(
+            base64.b64decode(encoded).decode("ascii"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if ends - datetime.timedelta(seconds=renew_before_seconds) <= now:
+        return "in the hosted cluster token %s expires at %s" % (token_id, format_time(ends))
     return None
 
 
 def expiry_seconds_of(request, default):
     """The lifetime the request was made with, falling back to ``default`` if unreadable."""
     try:
-        return parse_go_duration("expiry", (request.get("spec") or {}).get("expiry"))
+        return parse_go_duration("expiry", (request.get("spec") or {}).get("expiry"), allow_zero=True)
     except FleetError:
         return default
 

@@ -26,6 +26,12 @@ description:
     start), and the module waits until every pod runs the new template and its API answers C(/readyz).
   - With O(engine=k0smotron) the module declares a k0smotron C(Cluster) (API C(k0smotron.io/v1beta2)) and waits
     for an installed k0smotron operator to build it.
+  - With O(engine=k0smotron) an option left out keeps the value the Cluster has too, so the upgrade example below
+    keeps the datastore and the Service. The fields this collection applied before are sent again (server-side
+    apply would otherwise remove them, and k0smotron's defaults, etcd and a ClusterIP Service, would take their
+    place); a sub-option of O(service), O(persistence) or O(storage) left out keeps its value unless the O(storage)
+    or O(persistence) type changes. A field is cleared by giving the option another value, or by editing the
+    Cluster with another tool.
   - Objects are applied with server-side apply under the field manager C(k0smotron.fleet), after a server-side
     dry run that decides whether anything changes and gives the check-mode prediction.
   - On timeout the module reports the pods, their reasons and recent events, or what is missing.
@@ -92,7 +98,8 @@ options:
   service:
     description:
       - How the control plane is exposed in the management cluster.
-      - When not given the server's default applies, a ClusterIP service on ports 30443 and 30132.
+      - When not given, a new control plane gets a ClusterIP service on ports 30443 and 30132; an existing one keeps
+        its own.
     type: dict
     suboptions:
       type:
@@ -140,8 +147,8 @@ options:
       - With O(engine=native), kine on SQLite in the pod (one replica) unless a PostgreSQL or MySQL URL is given,
         which O(replicas) above 1 requires. The URL is never written into a ConfigMap, a result or a diff; it
         reaches k0s from a Secret when the pod starts, and a changed URL (a rotated password) rolls the pods.
-      - With O(engine=k0smotron), when not given k0smotron runs an etcd StatefulSet, which needs a default
-        StorageClass in the management cluster.
+      - With O(engine=k0smotron), when not given to a new Cluster k0smotron runs an etcd StatefulSet, which needs a
+        default StorageClass in the management cluster; an existing Cluster keeps its datastore.
     type: dict
     suboptions:
       type:
@@ -162,6 +169,22 @@ options:
           - With O(engine=native) it is stored in the Secret C(NAME-datastore), which later runs keep using
             when the option is left out.
         type: str
+      kine:
+        description:
+          - The same two settings as k0smotron's documents write them, C(spec.storage.kine), for a block copied
+            from there - C(dataSourceURL) is O(storage.kine_data_source_url) (masked in the same way) and
+            C(dataSourceSecretName) is O(storage.kine_data_source_secret_name). Give each setting in one
+            spelling only.
+        type: dict
+        suboptions:
+          dataSourceURL:
+            description:
+              - Same as O(storage.kine_data_source_url).
+            type: str
+          dataSourceSecretName:
+            description:
+              - Same as O(storage.kine_data_source_secret_name).
+            type: str
       etcd:
         description:
           - The C(spec.storage.etcd) settings (image, args, persistence, defragJob...), as the API names them.
@@ -429,6 +452,7 @@ wait_progress:
       state: 1/1 control-plane replicas ready
 """
 
+from ansible_collections.k0smotron.fleet.plugins.module_utils.args import fold_kine_spelling
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
 
 ARGUMENT_SPEC = dict(
@@ -454,6 +478,10 @@ ARGUMENT_SPEC = dict(
         type=dict(type="str", choices=["etcd", "kine", "nats"], required=True),
         kine_data_source_secret_name=dict(type="str"),
         kine_data_source_url=dict(type="str", no_log=True),
+        kine=dict(type="dict", options=dict(
+            dataSourceURL=dict(type="str", no_log=True),
+            dataSourceSecretName=dict(type="str", no_log=False),
+        )),
         etcd=dict(type="dict"),
     ), mutually_exclusive=[("kine_data_source_secret_name", "kine_data_source_url")]),
     k0s_config=dict(type="dict"),
@@ -480,7 +508,13 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = FleetModule(ARGUMENT_SPEC, wait=True)
-    module.run(lambda: module.engine.cluster(module))
+
+    def work():
+        # storage.kine.dataSourceURL (k0smotron's spelling) becomes storage.kine_data_source_url.
+        fold_kine_spelling(module.params)
+        return module.engine.cluster(module)
+
+    module.run(work)
 
 
 if __name__ == "__main__":

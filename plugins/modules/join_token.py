@@ -28,6 +28,12 @@ description:
     it, so it reports no change. With the native engine the token is checked where it lives, in the hosted
     cluster, so a token that was revoked, expired, or lost with the control plane's state is replaced, and so
     is one made with another O(expiry). A replaced token is revoked.
+  - With O(engine=k0smotron) a request made with another O(expiry) is replaced too, and the token is checked in
+    the hosted cluster (its C(kube-system/bootstrap-token-ID) Secret, through the admin kubeconfig k0smotron keeps,
+    or O(hosted_api_url)), so a token the control plane lost with its state is replaced. When the hosted API cannot
+    be reached from where the module runs (within 10 seconds) the token is reused with a warning.
+  - Two runs that make the same request at the same moment (hosts sharing O(name)) fail with a clear error rather
+    than sharing a token; the default O(name) is one per O(dest).
   - O(state=absent) revokes the token (with the native engine, every token of O(name), and the one in O(dest))
     and removes O(dest).
 extends_documentation_fragment:
@@ -115,13 +121,23 @@ seealso:
 """
 
 EXAMPLES = r"""
+# On the controller, in a directory of the user running ansible-playbook: in an AWX / Automation
+# Controller execution environment that user may not write /run or /etc.
+- name: A directory for tokens, readable by that user only
+  ansible.builtin.file:
+    path: "{{ lookup('ansible.builtin.env', 'HOME') }}/.cache/k0smotron-fleet/tokens"
+    state: directory
+    mode: "0700"
+  delegate_to: localhost
+  run_once: true
+
 - name: A one-hour worker token for this host, kept on the controller
   k0smotron.fleet.join_token:
     cluster: shop-0042
     namespace: edge
     name: "shop-0042-worker-{{ inventory_hostname }}"
     expiry: 1h
-    dest: "/run/k0smotron-fleet/{{ inventory_hostname }}.token"
+    dest: "{{ lookup('ansible.builtin.env', 'HOME') }}/.cache/k0smotron-fleet/tokens/{{ inventory_hostname }}.token"
   delegate_to: localhost
   register: token
 
@@ -138,7 +154,7 @@ EXAMPLES = r"""
     cluster: shop-0042
     namespace: edge
     name: "shop-0042-worker-{{ inventory_hostname }}"
-    dest: "/run/k0smotron-fleet/{{ inventory_hostname }}.token"
+    dest: "{{ lookup('ansible.builtin.env', 'HOME') }}/.cache/k0smotron-fleet/tokens/{{ inventory_hostname }}.token"
     state: absent
   delegate_to: localhost
 """
@@ -183,7 +199,7 @@ path:
   description: The file holding the token.
   returned: when O(dest) is given
   type: str
-  sample: /run/k0smotron-fleet/edge-1.token
+  sample: /home/runner/.cache/k0smotron-fleet/tokens/edge-1.token
 waited:
   description: Seconds spent waiting.
   returned: always

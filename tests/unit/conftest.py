@@ -69,6 +69,14 @@ def fake_api(monkeypatch):
     # This fake plays the k0smotron operator: the modules run with the k0smotron engine against it.
     monkeypatch.setenv("K0SMOTRON_FLEET_ENGINE", "k0smotron")
     monkeypatch.setattr(client_module.ManagementClient, "from_params", classmethod(lambda cls, params: api))
+
+    def hosted(cls, config, **kwargs):
+        api.hosted.config = config
+        api.hosted.options = kwargs
+        return api.hosted
+
+    # A hosted cluster's own API, reached with the kubeconfig k0smotron keeps.
+    monkeypatch.setattr(client_module.ManagementClient, "from_kubeconfig", classmethod(hosted))
     # Waits in unit tests must not sleep.
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return api

@@ -86,3 +86,28 @@ def test_default_token_names_differ_per_destination():
     assert first == args.default_token_name("shop-1", "worker", "/run/fleet/edge-1.token")
     assert first != args.default_token_name("shop-1", "worker", "/run/fleet/edge-2.token")
     assert first.startswith("shop-1-worker-")
+
+
+@pytest.mark.parametrize("text, seconds", [("1.h", 3600), (".5h", 1800), ("1μs", 1e-6), ("1µs", 1e-6)])
+def test_go_accepts_these_too(text, seconds):
+    assert args.parse_go_duration("expiry", text) == pytest.approx(seconds)
+
+
+def test_a_bare_zero_is_a_go_duration():
+    assert args.parse_go_duration("renew_before", "0", allow_zero=True) == 0
+
+
+def test_k0smotrons_spelling_of_the_data_source_folds_into_the_options():
+    params = {"storage": {"type": "kine", "kine_data_source_url": None, "kine_data_source_secret_name": None,
+                          "kine": {"dataSourceURL": None, "dataSourceSecretName": "db"}}}
+    args.fold_kine_spelling(params)
+    assert params["storage"]["kine_data_source_secret_name"] == "db" and params["storage"]["kine"] is None
+    both = {"storage": {"type": "kine", "kine_data_source_url": "postgres://a", "kine_data_source_secret_name": None,
+                        "kine": {"dataSourceURL": None, "dataSourceSecretName": "db"}}}
+    with pytest.raises(FleetError, match="both given"):
+        args.fold_kine_spelling(both)
+    assert args.fold_kine_spelling({"storage": None}) == {"storage": None}
+
+
+def test_impersonated_groups_have_their_environment_variable():
+    assert args.CONNECTION_ARG_SPEC["impersonate_groups"]["fallback"][1] == ["K8S_AUTH_IMPERSONATE_GROUPS"]

@@ -229,3 +229,76 @@ def test_reconciliation_status_explains_an_operator_error():
     obj["status"]["deprecated"] = {"v1beta1": {"reconciliationStatus": "Failed reconciling statefulset"}}
     ready, state = model.readiness(obj)
     assert not ready and state.endswith("k0smotron says: Failed reconciling statefulset")
+
+
+def test_redact_hides_secrets_wherever_they_are_and_drops_kubectls_copy():
+    url = "postgres://u:pw@db/a"
+    obj = {"metadata": {"name": "a", "annotations": {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"spec": {"storage": {"kine": {"dataSourceURL": "%s"}}}}'
+        % url, "owner": "ops"}},
+        "spec": {"storage": {"kine": {"dataSourceURL": url}}, "etcd": [{"kine": {"dataSourceURL": url}}]}}
+    clean = model.redact(obj)
+    assert "pw" not in str(clean)
+    assert clean["metadata"]["annotations"] == {"owner": "ops"}
+    assert model.secret_values(obj) == {url}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in obj["metadata"]["annotations"]
+
+
+def test_comparable_sees_a_changed_password():
+    a = {"spec": {"storage": {"kine": {"dataSourceURL": "postgres://u:old@db/a"}}}}
+    b = {"spec": {"storage": {"kine": {"dataSourceURL": "postgres://u:new@db/a"}}}}
+    assert model.comparable(a) != model.comparable(b)
+
+
+OURS = {
+    "f:metadata": {"f:labels": {"f:region": {}}},
+    "f:spec": {".": {}, "f:version": {}, "f:service": {"f:type": {}}, "f:storage": {"f:type": {}},
+               "f:controlPlaneFlags": {}},
+}
+MANAGED = [
+    {"manager": "k0smotron.fleet", "operation": "Apply", "fieldsV1": OURS},
+    {"manager": "kubectl", "operation": "Apply", "fieldsV1": {"f:spec": {"f:replicas": {}}}},
+    {"manager": "k0smotron.fleet", "operation": "Update", "subresource": "status", "fieldsV1": {"f:status": {}}},
+]
+LIVE = {"metadata": {"name": "shop-1", "namespace": "edge", "labels": {"region": "eu", "team": "x"},
+                     "managedFields": MANAGED},
+        "spec": {"version": "v1", "replicas": 2, "image": "quay.io/k0sproject/k0s",
+                 "service": {"type": "NodePort", "apiPort": 30443, "konnectivityPort": 30132},
+                 "storage": {"type": "kine"}, "controlPlaneFlags": ["--debug"]}}
+
+
+def test_the_fields_this_collection_owns_are_read_from_managed_fields():
+    assert model.owned_part(LIVE, model.owned_fields(LIVE, "k0smotron.fleet")) == {
+        "metadata": {"labels": {"region": "eu"}},
+        "spec": {"version": "v1", "service": {"type": "NodePort"}, "storage": {"type": "kine"},
+                 "controlPlaneFlags": ["--debug"]}}
+    assert model.owned_fields(LIVE, "nobody") == {}
+
+
+def test_what_the_options_leave_out_is_sent_again():
+    desired = {"metadata": {"name": "shop-1", "namespace": "edge"},
+               "spec": {"version": "v2", "service": {"apiPort": 31443}}}
+    merged = model.keep_unsent(desired, LIVE, "k0smotron.fleet")
+    assert merged["metadata"] == {"name": "shop-1", "namespace": "edge", "labels": {"region": "eu"}}
+    assert merged["spec"] == {"version": "v2", "service": {"type": "NodePort", "apiPort": 31443},
+                              "storage": {"type": "kine"}, "controlPlaneFlags": ["--debug"]}
+    # Another type of storage starts afresh; labels given replace ours.
+    desired = {"metadata": {"name": "shop-1", "namespace": "edge", "labels": {"region": "us"}},
+               "spec": {"storage": {"type": "etcd"}}}
+    merged = model.keep_unsent(desired, LIVE, "k0smotron.fleet")
+    assert merged["metadata"]["labels"] == {"region": "us"}
+    assert merged["spec"]["storage"] == {"type": "etcd"}
+
+
+def test_image_of_a_spec_is_the_one_k0smotron_runs():
+    assert model.image_of({"version": "v1.36.3+k0s.0"}) == "quay.io/k0sproject/k0s:v1.36.3-k0s.0"
+    assert model.image_of({"version": "v1.36.3", "image": "reg/k0s"}) == "reg/k0s:v1.36.3-k0s.0"
+
+
+def test_rollout_after_a_new_image_waits_for_it_whatever_the_time():
+    sts = statefulset(3, 3)
+    sts["spec"]["template"] = {"spec": {"containers": [{"name": "controller", "image": "k0s:old"}]}}
+    assert model.rollout(sts, 3, True, image="k0s:new") == (
+        False, "waiting for k0smotron to put image k0s:new into StatefulSet kmc-shop-1")
+    sts["spec"]["template"]["spec"]["containers"][0]["image"] = "k0s:new"
+    assert model.rollout(sts, 3, False, image="k0s:new")[0]

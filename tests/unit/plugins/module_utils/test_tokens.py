@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import datetime
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import tokens
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import make_join_token
@@ -41,3 +42,29 @@ def test_states_before_the_token_exists():
     failing = {"status": {"conditions": [{"type": "JoinTokenSecretCreated", "status": "False",
                                           "reason": "InternalError", "message": "Failed finding pods"}]}}
     assert "retries every minute" in tokens.token_state(failing, None)[1]
+
+
+NOW = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+def request(expiry="1h", created="2026-01-01T11:30:00Z"):
+    return {"metadata": {"creationTimestamp": created}, "spec": {"clusterName": "c", "role": "worker", "expiry": expiry}}
+
+
+def test_replacement_judges_expiry_as_made_and_as_asked():
+    assert tokens.replacement_reason(request(), "c", "worker", 3600, 900, NOW) is None
+    assert tokens.replacement_reason(request("60m"), "c", "worker", 3600, 900, NOW) is None
+    assert tokens.replacement_reason(request("30m"), "c", "worker", 3600, 900, NOW) == (
+        "it was made with expiry 30m, not the 1h asked for")
+    assert tokens.replacement_reason(request("0s"), "c", "worker", 3600, 900, NOW).startswith("it was made with")
+    assert tokens.replacement_reason(request(), "c", "worker", 3600, 1900, NOW) == (
+        "its token expires at 2026-01-01T12:30:00Z")
+
+
+def test_a_token_is_judged_by_its_secret_in_the_hosted_cluster():
+    assert "no longer has token ab" in tokens.hosted_token_reason(None, "ab", 900, NOW)
+    later = {"data": {"expiration": base64.b64encode(b"2026-01-01T13:00:00Z").decode()}}
+    assert tokens.hosted_token_reason(later, "ab", 900, NOW) is None
+    assert tokens.hosted_token_reason(later, "ab", 3600, NOW) == (
+        "in the hosted cluster token ab expires at 2026-01-01T13:00:00Z")
+    assert tokens.hosted_token_reason({"data": {}}, "ab", 900, NOW) is None

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import datetime
 import os
 import stat
 
@@ -172,3 +174,111 @@ def test_check_mode_before_the_cluster_exists_does_not_fail(run_module, fake_api
     assert result["changed"] is True
     assert "does not exist in namespace 'edge' (yet)" in result["warnings"][0]
     assert fake_api.writes() == []
+
+
+def age(ready_cluster, minutes):
+    """Make the request as old as that."""
+    created = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes)
+    ready_cluster.objects[("jointokenrequests", "edge", "shop-1-worker-h1")]["metadata"]["creationTimestamp"] = (
+        created.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def test_a_token_within_renew_before_of_its_end_is_replaced(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    age(ready_cluster, 50)  # ten minutes left of one hour
+    result, failed = run_module(join_token.main, args(tmp_path, renew_before="5m"))
+    assert not failed, result
+    assert result["minted"] is False
+    result, failed = run_module(join_token.main, args(tmp_path, renew_before="15m"))
+    assert not failed, result
+    assert result["minted"] is True and result["replaced_because"].startswith("its token expires at")
+
+
+def test_a_request_made_with_another_expiry_is_replaced(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    result, failed = run_module(join_token.main, args(tmp_path, expiry="60m"))
+    assert not failed, result
+    assert result["minted"] is False  # the same duration, written another way
+    result, failed = run_module(join_token.main, args(tmp_path, expiry="2h"))
+    assert not failed, result
+    assert result["minted"] is True
+    assert result["replaced_because"] == "it was made with expiry 1h, not the 2h asked for"
+    assert ready_cluster.objects[("jointokenrequests", "edge", "shop-1-worker-h1")]["spec"]["expiry"] == "2h"
+
+
+def test_a_token_the_control_plane_lost_is_replaced(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    ready_cluster.hosted.lose_state()
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["minted"] is True
+    assert "the hosted cluster no longer has token abc123" in result["replaced_because"]
+    # Checked with the kubeconfig k0smotron keeps, within a short time.
+    assert ready_cluster.hosted.config["clusters"][0]["cluster"]["server"] == "https://10.0.0.5:30443"
+    assert ready_cluster.hosted.options["request_timeout"] <= 10
+    assert_no_secret(result)
+
+
+def test_a_token_expiring_in_the_hosted_cluster_is_replaced(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=3)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    ready_cluster.hosted.objects[("secrets", "kube-system", "bootstrap-token-abc123")]["data"]["expiration"] = (
+        base64.b64encode(soon.encode()).decode())
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["replaced_because"].startswith("in the hosted cluster token abc123 expires at")
+
+
+def test_hosted_api_url_is_where_the_token_is_checked(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    result, failed = run_module(join_token.main, args(tmp_path, hosted_api_url="https://tunnel.example:6443"))
+    assert not failed, result
+    assert ready_cluster.hosted.config["clusters"][0]["cluster"]["server"] == "https://tunnel.example:6443"
+
+
+def test_a_hosted_api_out_of_reach_means_reuse_with_a_warning(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    ready_cluster.hosted.reachable = False
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["minted"] is False and result["changed"] is False
+    assert any("could not be checked in the hosted cluster shop-1" in w and "hosted_api_url" in w
+               for w in result["warnings"])
+
+
+def test_a_request_made_by_another_host_meanwhile_is_a_clear_error(run_module, ready_cluster, tmp_path):
+    ready_cluster.created_meanwhile = {
+        "apiVersion": "k0smotron.io/v1beta2", "kind": "JoinTokenRequest",
+        "metadata": {"name": "shop-1-worker-h1", "namespace": "edge"},
+        "spec": {"clusterName": "shop-1", "role": "worker", "expiry": "1h"}}
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert failed
+    assert "was created by another task while this one was making it" in result["msg"]
+    assert "Give each host its own name" in result["msg"]
+    assert "HTTP 409" not in result["msg"]
+    assert not (tmp_path / "h1.token").exists()
+
+
+def test_a_timeout_after_the_request_was_made_reports_changed(run_module, ready_cluster, tmp_path):
+    ready_cluster.polls_until_token = 10 ** 6
+    result, failed = run_module(join_token.main, args(tmp_path, wait_timeout=0))
+    assert failed and result["changed"] is True
+    assert "raise wait_timeout" in result["msg"] and "diagnosis" not in result["msg"]
+
+
+def test_a_replacement_that_fails_after_revoking_reports_changed(run_module, ready_cluster, tmp_path):
+    run_module(join_token.main, args(tmp_path))
+    ready_cluster.polls_until_token = 10 ** 6
+    result, failed = run_module(join_token.main, args(tmp_path, force=True, wait_timeout=0))
+    assert failed and result["changed"] is True
+    assert ready_cluster.invalidated == ["abc123"]
+
+
+def test_a_file_owned_by_someone_else_is_rewritten(run_module, ready_cluster, tmp_path, monkeypatch):
+    run_module(join_token.main, args(tmp_path))
+    uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: uid + 1)
+    result, failed = run_module(join_token.main, args(tmp_path))
+    assert not failed, result
+    assert result["changed"] is True and result["minted"] is False

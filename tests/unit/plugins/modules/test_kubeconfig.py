@@ -106,3 +106,15 @@ def test_check_mode_before_the_cluster_exists_does_not_fail(run_module, fake_api
     assert not failed, result
     assert result["changed"] is True
     assert not (tmp_path / "k").exists()
+
+
+def test_a_timeout_before_the_secret_exists_reports_no_change_and_an_honest_hint(run_module, fake_api, tmp_path):
+    fake_api.polls_until_ready = 10 ** 6
+    run_module(cluster.main, dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0", wait=False))
+    result, failed = run_module(kubeconfig.main, dict(cluster="shop-1", namespace="edge", dest=str(tmp_path / "k"),
+                                                      wait_timeout=0))
+    assert failed
+    assert result["changed"] is False
+    assert "Timed out after 0s waiting for kubeconfig Secret edge/shop-1-kubeconfig" in result["msg"]
+    assert "diagnosis" not in result["msg"]
+    assert not (tmp_path / "k").exists()
