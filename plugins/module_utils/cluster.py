@@ -380,8 +380,10 @@ def rollout(statefulset, generation_before, settled, image=None):
     pod template) still rolls the pods, so the StatefulSet is watched too: the change counts as
     taken once its generation moved past ``generation_before``, or as not touching it once
     ``settled`` (enough time passed without k0smotron changing it); then its pods must all be
-    updated and ready. With ``image`` (after a change of version or image) the template must run
-    that image first, however long k0smotron takes: such a change always rolls the pods.
+    updated and ready. With ``image`` (after a change of version or image) no settle time applies:
+    the StatefulSet must have changed (its generation, or the image in its template; a user's
+    ``patches`` may rewrite the image), however long k0smotron takes, as such a change always
+    rolls the pods.
     """
     if statefulset is None or generation_before is None:
         return True, "no control-plane StatefulSet to watch"
@@ -389,7 +391,8 @@ def rollout(statefulset, generation_before, settled, image=None):
     generation = (statefulset.get("metadata") or {}).get("generation") or 0
     status = statefulset.get("status") or {}
     wanted = (statefulset.get("spec") or {}).get("replicas") or 1
-    if image and image not in _template_images(statefulset):
+    if image and generation <= generation_before and image not in _template_images(statefulset):
+        # A new image always changes the template: no settle time ends this wait.
         return False, "waiting for k0smotron to put image %s into StatefulSet %s" % (image, name)
     if generation <= generation_before and not settled and not image:
         return False, "waiting for k0smotron to apply the change to StatefulSet %s" % name

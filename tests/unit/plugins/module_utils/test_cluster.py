@@ -302,3 +302,7 @@ def test_rollout_after_a_new_image_waits_for_it_whatever_the_time():
         False, "waiting for k0smotron to put image k0s:new into StatefulSet kmc-shop-1")
     sts["spec"]["template"]["spec"]["containers"][0]["image"] = "k0s:new"
     assert model.rollout(sts, 3, False, image="k0s:new")[0]
+    # A template whose image a user's patches rewrite: the generation says the change was taken.
+    patched = statefulset(4, 4, current="r2", update="r2")
+    patched["spec"]["template"] = {"spec": {"containers": [{"name": "controller", "image": "mirror/k0s:new"}]}}
+    assert model.rollout(patched, 3, False, image="k0s:new")[0]
