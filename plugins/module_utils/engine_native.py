@@ -802,7 +802,8 @@ def join_token(module):
     if params["state"] == "present":
         if not params["dest"]:
             raise FleetError("dest is required with state=present.",
-                             hint="Give a path for the token file, for example /run/k0smotron-fleet/HOST.token.")
+                             hint="Give a path for the token file in a folder only its owner can read, for example "
+                                  "~/.cache/k0smotron-fleet/tokens/HOST.token.")
         if renew_before >= expiry:
             raise FleetError(
                 "renew_before (%s) must be shorter than expiry (%s), or every run would mint a new token."

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) k0smotron.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -44,8 +43,9 @@ NAMESPACE = "fleet"
 CONTROLLER_DIR = os.path.join(os.path.expanduser("~"), ".cache", "k0smotron-fleet", "controller")
 # What must never appear in any output: join tokens (base64 of gzip starts "H4sI"), private keys,
 # kubeconfig credentials, bootstrap token secrets, database passwords of the tests.
-LEAKS = [re.compile(p) for p in (r"H4sI[A-Za-z0-9+/]{20}", r"PRIVATE KEY-----", r"client-key-data: *[A-Za-z0-9+/=]{20}",
-                                  r"token-secret\W+[a-z0-9]{16}", r"e2e-db-password")]
+LEAK_PATTERNS = (r"H4sI[A-Za-z0-9+/]{20}", r"PRIVATE KEY-----", r"client-key-data: *[A-Za-z0-9+/=]{20}",
+                 r"token-secret\W+[a-z0-9]{16}", r"e2e-db-password")
+LEAKS = [re.compile(p) for p in LEAK_PATTERNS]
 
 
 class Failed(Exception):
@@ -170,6 +170,8 @@ def case_lab_up(case):
     # From a fresh lab: what a first site.yml meets. E2E_REUSE_LAB=1 keeps a running one.
     if os.environ.get("E2E_REUSE_LAB") != "1":
         run(case, [LAB, "down"], timeout=600)
+        # The controller starts with an empty cache, so that "downloaded once" can be counted.
+        run(case, ["rm", "-rf", os.path.join(LAB_STATE, "controller-cache")], quiet=True)
     start = time.monotonic()
     run(case, [LAB, "up"], timeout=3600)
     return "management cluster and %d edge hosts up in %.0fs" % (len(edge_hosts()), time.monotonic() - start)
@@ -315,8 +317,9 @@ def case_token_expired_before_use(case):
 
 def background_site(case, host):
     log_path = os.path.join(LOGS, case + ".background.log")
-    handle = open(log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with - closed by finish_background
-    process = subprocess.Popen(  # pylint: disable=consider-using-with - waited for by finish_background
+    # Both are closed and waited for by finish_background.
+    handle = open(log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with
+    process = subprocess.Popen(  # pylint: disable=consider-using-with
         ["ansible-playbook", "-i", INVENTORY, "playbooks/site.yml", "--limit", host] + site_args(),
         stdout=handle, stderr=subprocess.STDOUT, cwd=REPO, env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))
     return process, handle
@@ -403,6 +406,84 @@ def case_add_host_with_limit(case):
     return "%s added with --limit; no other host ran" % host
 
 
+PG_URL = "postgres://fleet_e2e:e2e-db-password@10.89.40.1:5432/demo_pg?sslmode=disable"
+
+
+def postgres_ready(case):
+    """A PostgreSQL server from Debian's packages on the lab network's gateway (this machine)."""
+    if run(case, ["sh", "-c", "command -v pg_ctlcluster"], check=False, quiet=True).returncode != 0:
+        log("  installing PostgreSQL from Debian's packages")
+        run(case, ["apt-get", "install", "-y", "-qq", "postgresql"], env={"DEBIAN_FRONTEND": "noninteractive"},
+            timeout=900)
+    version = run(case, ["sh", "-c", "ls /etc/postgresql | sort -n | tail -n1"], quiet=True).stdout.strip()
+    conf = "/etc/postgresql/%s/main" % version
+    with open(conf + "/conf.d/k0smotron-fleet-e2e.conf", "w", encoding="utf-8") as handle:
+        handle.write("listen_addresses = 'localhost,10.89.40.1'\n")
+    with open(conf + "/pg_hba.conf", encoding="utf-8") as handle:
+        hba = handle.read()
+    line = "host demo_pg fleet_e2e 10.89.40.0/24 scram-sha-256\n"
+    if line not in hba:
+        with open(conf + "/pg_hba.conf", "a", encoding="utf-8") as handle:
+            handle.write(line)
+    run(case, ["pg_ctlcluster", version, "main", "restart"], check=False)
+    run(case, ["pg_ctlcluster", version, "main", "start"], check=False)
+    sql = ("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleet_e2e') THEN "
+           "CREATE ROLE fleet_e2e LOGIN PASSWORD 'e2e-db-password'; END IF; END $$;")
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    run(case, as_postgres + ["psql", "-q", "-c", sql], quiet=True)
+    exists = run(case, as_postgres + ["psql", "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'demo_pg'"],
+                 quiet=True).stdout.strip()
+    if exists != "1":
+        run(case, as_postgres + ["createdb", "-O", "fleet_e2e", "demo_pg"], quiet=True)
+    return version
+
+
+def hosted_configmap(case, kubeconfig, action):
+    code = ("import kubernetes, sys; c = kubernetes.config.new_client_from_config(%r);"
+            "api = kubernetes.client.CoreV1Api(c);"
+            "body = {'metadata': {'name': 'e2e-survives'}, 'data': {'k': 'v'}};"
+            "api.create_namespaced_config_map('default', body) if %r == 'create' else "
+            "print(api.read_namespaced_config_map('e2e-survives', 'default').data['k'])") % (kubeconfig, action)
+    return run(case, [sys.executable, "-c", code], quiet=True, check=False)
+
+
+def case_postgres_two_replicas(case):
+    version = postgres_ready(case)
+    start = time.monotonic()
+    done = run(case, ["ansible-playbook", "tests/e2e/postgres.yml", "-e", "e2e_db_url=" + PG_URL, "-e",
+                      "e2e_version=" + VERSIONS["K0S_VERSION"]], timeout=900)
+    assert_no_leaks(done, "the two-replica control plane's run")
+    ready_after = time.monotonic() - start
+    ready = mgmt_kubectl(case, "get", "statefulset", "-n", NAMESPACE, "kmc-demo-pg", "-o",
+                         "jsonpath={.status.readyReplicas}").stdout.strip()
+    if ready != "2":
+        raise Failed("demo-pg has %r ready replicas, 2 expected" % ready)
+    kubeconfig = os.path.join(CONTROLLER_DIR, "e2e-demo-pg.kubeconfig")
+    run(case, ["ansible", "localhost", "-m", "k0smotron.fleet.kubeconfig", "-a",
+               "cluster=demo-pg namespace=%s dest=%s kubeconfig=%s" % (
+                   NAMESPACE, kubeconfig, os.path.join(LAB_STATE, "management.kubeconfig"))], quiet=True)
+    created = hosted_configmap(case, kubeconfig, "create")
+    if created.returncode != 0:
+        raise Failed("could not write to demo-pg's API: %s" % created.stderr[-300:])
+    # The database goes away and comes back: the control plane must serve again with nothing lost.
+    run(case, ["pg_ctlcluster", version, "main", "stop"])
+    wait_for("demo-pg's API to notice the database is gone", lambda: (
+        hosted_configmap(case, kubeconfig, "read").returncode != 0, "still answering"), timeout=180, every=5)
+    down_at = time.monotonic()
+    run(case, ["pg_ctlcluster", version, "main", "start"])
+    wait_for("demo-pg's API back with the ConfigMap", lambda: (
+        hosted_configmap(case, kubeconfig, "read").stdout.strip() == "v", "not yet"), timeout=300, every=5)
+    back_after = time.monotonic() - down_at
+    done = run(case, ["ansible-playbook", "tests/e2e/postgres.yml", "-e", "e2e_pg_state=absent"], timeout=900)
+    left = mgmt_kubectl(case, "get", "all,configmaps,secrets", "-n", NAMESPACE, "-l",
+                        "k0smotron.fleet/cluster=demo-pg", "-o", "name").stdout.strip()
+    if left:
+        raise Failed("deleting demo-pg left %s" % left)
+    os.unlink(kubeconfig)
+    return ("2 replicas on PostgreSQL Ready %.0fs after apply; PostgreSQL stopped and started: API back %.0fs after, "
+            "ConfigMap kept; deleted with nothing left" % (ready_after, back_after))
+
+
 class Skipped(Exception):
     pass
 
@@ -421,6 +502,7 @@ CASES = [
     ("edge-host-restarted-during-install", "fault", case_edge_restart_during_install),
     ("control-plane-pod-deleted-mid-join", "fault", case_control_plane_pod_deleted_mid_join),
     ("management-node-restarted", "fault", case_management_restart),
+    ("postgres-two-replicas-stopped-and-started", "fault", case_postgres_two_replicas),
 ]
 
 
@@ -444,7 +526,8 @@ def main():
             entry.update(passed=None, skipped=True, detail="skipped: %s" % exc)
         except Failed as exc:
             entry["detail"] = str(exc)
-        except Exception as exc:  # pylint: disable=broad-except - any crash is this case's failure
+        # Any crash is this case's failure, recorded like the others.
+        except Exception as exc:  # pylint: disable=broad-except
             entry["detail"] = "crashed: %s\n%s" % (exc, traceback.format_exc())
         entry["seconds"] = round(time.monotonic() - start, 1)
         results.append(entry)
