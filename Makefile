@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo lab-up lab-status lab-down e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
+.PHONY: demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
@@ -107,6 +107,11 @@ lab-status: ## What the lab runs: nodes, the management cluster's pods, memory
 lab-down: ## Remove the lab: every container, volume and network it made
 	lab/lab.sh down
 
+molecule: collection ## The worker role's Molecule scenario on lab edge-host containers (a stand-in binary, no join; root)
+	lab/host/setup.sh >/dev/null
+	lab/images/build-node-image.sh >/dev/null
+	cd roles/worker && molecule test -s stand-in-binary
+
 e2e: collection ## End-to-end tests on real k0s in the lab (summary: tests/output/e2e-summary.json)
 	python tests/e2e/e2e.py
 
@@ -134,7 +139,7 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 script-tests: ## Tests of the Makefile and the lab scripts (tests/shell)
 	tests/shell/run.sh
 
-test: host-tools sanity units script-tests integration lab-hosts-test lint install-check ## Every test CI runs: sanity, unit, scripts, integration against a real kube-apiserver, lab hosts, lint, build + install + docs
+test: host-tools sanity units script-tests integration lab-hosts-test molecule lint install-check e2e-if-artifacts ## Every test CI runs: sanity, unit, scripts, integration against a real kube-apiserver, lab hosts, Molecule, lint, build + install + docs, and end-to-end on real k0s when its release files are found
 	@python tests/utils/junit_summary.py '$(TEST_COLLECTION)/tests/output/junit'
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)

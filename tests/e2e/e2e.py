@@ -538,6 +538,9 @@ def main():
         log("  %s in %.0fs: %s" % (verdict, entry["seconds"], entry["detail"]))
         if not entry["passed"] and kind == "setup":
             break
+    if os.environ.get("E2E_KEEP_LAB") != "1" and not only:
+        log("removing the lab (E2E_KEEP_LAB=1 keeps it)")
+        run("lab-down", [LAB, "down"], check=False, timeout=600)
     with open(os.path.join(OUTPUT, "e2e-summary.json"), "w", encoding="utf-8") as handle:
         json.dump({"k0s_version": VERSIONS["K0S_VERSION"], "cases": results}, handle, indent=1)
     passed = sum(1 for r in results if r["passed"])
