@@ -154,6 +154,45 @@ class FleetModule(AnsibleModule):
             progress=self.log,
         )
 
+    def for_each(self, option, work):
+        """Run ``work(self)`` once per entry of the list option ``option``, each entry's keys over the
+        other options, as if each were given alone; one result with every entry's in ``option``.
+
+        Entries are checked (each with the keys the module needs, none twice) before any is run.
+        """
+        entries = self.params[option]
+        seen = set()
+        for number, entry in enumerate(entries, 1):
+            missing = [key for key in ("name", "dest") if not entry.get(key)]
+            if missing and not (self.params.get("state") == "absent" and missing == ["dest"]):
+                raise FleetError("%s entry %d has no %s." % (option, number, " or ".join(missing)),
+                                 hint="Give each entry a name (the host's, for example) and a dest file.")
+            for key in ("name", "dest"):
+                if entry.get(key) and (key, entry[key]) in seen:
+                    raise FleetError("%s entries share %s '%s'." % (option, key, entry[key]),
+                                     hint="Give each host its own name and its own file.")
+                seen.add((key, entry.get(key)))
+        base = dict(self.params)
+        results = []
+        diff = dict(before=[], after=[])
+        try:
+            for entry in entries:
+                self.params = dict(base, **dict((k, v) for k, v in entry.items() if v is not None))
+                self.params[option] = None
+                result = work(self)
+                if "diff" in result:
+                    diff["before"].append(result["diff"]["before"])
+                    diff["after"].append(result["diff"]["after"])
+                results.append(dict((k, v) for k, v in result.items() if k != "diff"))
+        finally:
+            self.params = base
+        combined = dict(changed=any(r.get("changed") for r in results), waited=round(sum(
+            r.get("waited") or 0 for r in results), 1))
+        combined[option] = results
+        if self._diff and combined["changed"]:
+            combined["diff"] = diff
+        return combined
+
     def run(self, work):
         """Run ``work()`` and exit with the result it returns, or with the FleetError it raises."""
         try:

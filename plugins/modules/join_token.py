@@ -95,6 +95,22 @@ options:
       - Where to write the token, on the host the module runs on. The directory must exist.
       - Required with O(state=present). With O(state=absent) the file is removed if given.
     type: path
+  tokens:
+    description:
+      - Tokens for many hosts in one call (a whole site, or a fleet), each with its own O(tokens[].name) and
+        O(tokens[].dest) and everything else from the other options; the result lists each one under C(tokens).
+      - Mutually exclusive with O(name) and O(dest). Entries are checked (each with a name and a dest, no name or
+        file twice) before any token is minted.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The token's name, as O(name).
+        type: str
+        required: true
+      dest:
+        description: Its file, as O(dest).
+        type: path
   state:
     description:
       - V(present) makes sure a valid token is in O(dest); V(absent) revokes it.
@@ -157,6 +173,16 @@ EXAMPLES = r"""
     dest: "{{ lookup('ansible.builtin.env', 'HOME') }}/.cache/k0smotron-fleet/tokens/{{ inventory_hostname }}.token"
     state: absent
   delegate_to: localhost
+
+- name: One token for each host of a site, in one call on the controller
+  k0smotron.fleet.join_token:
+    cluster: shop-0042
+    namespace: edge
+    expiry: 30m
+    tokens:
+      - {name: shop-0042-a, dest: /home/ops/.cache/k0smotron-fleet/tokens/shop-0042-a.token}
+      - {name: shop-0042-b, dest: /home/ops/.cache/k0smotron-fleet/tokens/shop-0042-b.token}
+  register: site_tokens
 """
 
 RETURN = r"""
@@ -205,6 +231,19 @@ waited:
   returned: always
   type: float
   sample: 3.1
+tokens:
+  description:
+    - With O(tokens), one result per entry, in order, each with the keys above (C(name), C(path), C(token_id),
+      C(expires_at), C(minted), C(changed)...). Never a token.
+  returned: when O(tokens) is given
+  type: list
+  elements: dict
+  sample:
+    - name: shop-1-a
+      path: /home/ops/.cache/k0smotron-fleet/tokens/shop-1-a.token
+      token_id: 9k2kbc
+      minted: true
+      changed: true
 """
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
@@ -221,12 +260,23 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
     wait_timeout=dict(type="int", default=300),
     wait_sleep=dict(type="int", default=2),
+    # Names and file paths, not tokens: nothing secret to mask.
+    tokens=dict(type="list", elements="dict", no_log=False, options=dict(
+        name=dict(type="str", required=True),
+        dest=dict(type="path"),
+    )),
 )
 
 
 def main():
-    module = FleetModule(ARGUMENT_SPEC)
-    module.run(lambda: module.engine.join_token(module))
+    module = FleetModule(ARGUMENT_SPEC, mutually_exclusive=[("tokens", "name"), ("tokens", "dest")])
+
+    def work():
+        if module.params["tokens"]:
+            return module.for_each("tokens", module.engine.join_token)
+        return module.engine.join_token(module)
+
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -282,3 +282,42 @@ def test_a_file_owned_by_someone_else_is_rewritten(run_module, ready_cluster, tm
     result, failed = run_module(join_token.main, args(tmp_path))
     assert not failed, result
     assert result["changed"] is True and result["minted"] is False
+
+
+def batch(tmp_path, *names, **overrides):
+    base = dict(cluster="shop-1", namespace="edge", expiry="1h",
+                tokens=[dict(name=n, dest=str(tmp_path / (n + ".token"))) for n in names])
+    base.update(overrides)
+    return base
+
+
+def test_many_hosts_in_one_call_each_with_its_own_file(run_module, ready_cluster, tmp_path):
+    result, failed = run_module(join_token.main, batch(tmp_path, "h1", "h2"))
+    assert not failed, result
+    assert result["changed"] is True
+    assert [t["name"] for t in result["tokens"]] == ["h1", "h2"]
+    assert all(t["minted"] for t in result["tokens"])
+    for name in ("h1", "h2"):
+        path = tmp_path / (name + ".token")
+        assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    assert_no_secret(result)
+    again, failed = run_module(join_token.main, batch(tmp_path, "h1", "h2"))
+    assert not failed and again["changed"] is False
+    assert [t["minted"] for t in again["tokens"]] == [False, False]
+
+
+@pytest.mark.parametrize("entries,message", [
+    ([dict(name="h1", dest="/tmp/same.token"), dict(name="h2", dest="/tmp/same.token")], "share dest"),
+    ([dict(name="h1", dest="/tmp/a.token"), dict(name="h1", dest="/tmp/b.token")], "share name"),
+    ([dict(name="h1")], "has no dest"),
+])
+def test_a_bad_batch_is_refused_before_any_call(run_module, fake_api, entries, message):
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", tokens=entries))
+    assert failed
+    assert message in result["msg"]
+    assert fake_api.calls == []
+
+
+def test_tokens_and_name_are_exclusive(run_module, fake_api, tmp_path):
+    result, failed = run_module(join_token.main, batch(tmp_path, "h1", name="x"))
+    assert failed and "mutually exclusive" in result["msg"]
