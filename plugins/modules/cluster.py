@@ -294,6 +294,7 @@ notes:
   - With O(engine=native), O(state=absent) deletes the anchor ConfigMap in the foreground, so the management
     cluster's garbage collector deletes every object it owns (and the control plane's tokens with the hosted
     cluster); claims are kept unless O(persistence.auto_delete_pvcs). The module waits until all are gone.
+    An external database keeps the hosted cluster's data; drop it there when it is no longer wanted.
   - With O(engine=k0smotron), deleting a Cluster deletes its join-token requests and Secrets too, and so
     invalidates their tokens.
 seealso:

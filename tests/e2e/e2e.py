@@ -434,10 +434,9 @@ def postgres_ready(case):
            "CREATE ROLE fleet_e2e LOGIN PASSWORD 'e2e-db-password'; END IF; END $$;")
     as_postgres = ["runuser", "-u", "postgres", "--"]
     run(case, as_postgres + ["psql", "-q", "-c", sql], quiet=True)
-    exists = run(case, as_postgres + ["psql", "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'demo_pg'"],
-                 quiet=True).stdout.strip()
-    if exists != "1":
-        run(case, as_postgres + ["createdb", "-O", "fleet_e2e", "demo_pg"], quiet=True)
+    # A fresh database each run: a control plane deleted before leaves its data there.
+    run(case, as_postgres + ["dropdb", "--if-exists", "demo_pg"], quiet=True)
+    run(case, as_postgres + ["createdb", "-O", "fleet_e2e", "demo_pg"], quiet=True)
     return version
 
 
