@@ -23,7 +23,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
 	  '{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
 	   END { for (i = 1; i <= NR; i++) printf ("  make %-" width "s  %s\n", name[i], text[i]) }'
 
@@ -72,8 +72,16 @@ install-check: build ## Install the built tarball and render every module's docs
 
 $(TEST_COLLECTION): FORCE
 	@rm -rf '$@' && mkdir -p '$@'
-	@# What git tracks (staged included), as a clean clone in CI would have it.
-	@git ls-files -z | tar --null -cf - -T - | tar -xf - -C '$@'
+	@# What git tracks (staged included), as a clean clone in CI would have it; a file deleted in the
+	@# work tree and not yet staged is left out.
+	@git ls-files -z | tar --null --ignore-failed-read -cf - -T - 2>/dev/null | tar -xf - -C '$@'
+	@# The collections this one depends on, beside it, where ansible-test looks for them: the copies
+	@# that come with the ansible package (the versions CI pins in tests/requirements.txt).
+	@for dependency in kubernetes/core; do \
+	  source=$$(python -c "import importlib, sys; print(list(importlib.import_module('ansible_collections.' + sys.argv[1].replace('/', '.')).__path__)[0])" $$dependency); \
+	  rm -rf '$(TREE)/test/ansible_collections/'$$dependency; mkdir -p "$$(dirname '$(TREE)/test/ansible_collections/'$$dependency)"; \
+	  cp -a "$$source" '$(TREE)/test/ansible_collections/'$$dependency; \
+	done
 
 FORCE:
 
@@ -113,7 +121,9 @@ molecule: collection ## The worker role's Molecule scenario on lab edge-host con
 	cd roles/worker && molecule test -s stand-in-binary
 
 e2e: collection ## End-to-end tests on real k0s in the lab (summary: tests/output/e2e-summary.json)
-	python tests/e2e/e2e.py
+	@# pytest (tests/e2e/conftest.py); PYTEST_ADDOPTS='-k NAME' runs some cases only. The JUnit
+	@# report goes beside ansible-test's, where make test's closing line counts it.
+	python -m pytest tests/e2e --junitxml='$(TEST_COLLECTION)/tests/output/junit/e2e.xml'
 
 # make test runs the end-to-end suite when the k0s release files are in the artifacts folder
 # (lab/artifacts.sh --expected says where), and says in one line that it skipped it otherwise.

@@ -15,17 +15,21 @@
 # Exit status: 0 found (or downloaded) and verified; 3 not found and not downloadable; 4 a
 # checksum does not match.
 set -euo pipefail
+# shellcheck source=lab/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=lab/versions.env
-. "$(dirname "${BASH_SOURCE[0]}")/versions.env"
+. "$LAB_DIR/versions.env"
 
-ARTIFACTS_CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
-ARTIFACTS_DIR=${K0SMOTRON_FLEET_ARTIFACTS:-$ARTIFACTS_CACHE/artifacts}
+ARTIFACTS_DIR=${K0SMOTRON_FLEET_ARTIFACTS:-$LAB_CACHE/artifacts}
 K0S_RELEASE_BASE_URL=${K0S_RELEASE_BASE_URL:-https://github.com/k0sproject/k0s/releases/download}
-
-artifacts_log() { printf '[artifacts] %s\n' "$*" >&2; }
 
 # The file name of a version's binary for this machine's architecture.
 artifact_binary_name() { printf 'k0s-%s-%s' "$1" "${GOARCH:-amd64}"; }
+
+# True when VERSION's binary and sha256sums.txt are in the folder (nothing checked or downloaded).
+artifact_present() {
+    [[ -f $ARTIFACTS_DIR/$1/$(artifact_binary_name "$1") && -f $ARTIFACTS_DIR/$1/sha256sums.txt ]]
+}
 
 # What is expected where, in words, for messages.
 artifacts_expected() {
@@ -50,7 +54,7 @@ artifact_verify() {
     [[ -n $want ]] || return 5
     got=$(sha256sum "$file" | cut -d' ' -f1)
     if [[ $got != "$want" ]]; then
-        artifacts_log "checksum mismatch for $file: sha256 $got, sha256sums.txt says $want"
+        log "checksum mismatch for $file: sha256 $got, sha256sums.txt says $want"
         return 4
     fi
 }
@@ -58,7 +62,7 @@ artifact_verify() {
 artifact_download() {  # URL DEST
     [[ ${LAB_OFFLINE:-0} == 1 ]] && return 1
     command -v curl >/dev/null 2>&1 || return 1
-    artifacts_log "downloading $1"
+    log "downloading $1"
     curl -fsSL --connect-timeout 10 --retry 2 -o "$2.part" "$1" 2>/dev/null || { rm -f "$2.part"; return 1; }
     mv "$2.part" "$2"
 }
@@ -85,7 +89,7 @@ artifact_k0s() {
         artifact_verify "$file" || rc=$?
     fi
     if (( rc == 5 )); then
-        artifacts_log "$dir/sha256sums.txt has no line for $(basename "$file")"
+        log "$dir/sha256sums.txt has no line for $(basename "$file")"
         return 4
     fi
     (( rc == 0 )) || return "$rc"
@@ -94,6 +98,7 @@ artifact_k0s() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    LAB_LOG_TAG=artifacts
     if [[ ${1:-} == --expected ]]; then
         shift
         artifacts_expected "${@:-$K0S_VERSION}"

@@ -7,9 +7,14 @@
 #   lab/lab.sh status    what runs, and the management cluster's nodes and pods
 #   lab/lab.sh down      remove every container, volume and network the lab made
 #   lab/lab.sh paths     the inventory and kubeconfig paths, as shell variables
+#   lab/lab.sh artifacts the k0s release binaries `up` would use ("VERSION PATH" lines), or why not
 #
 # Environment: LAB_EDGE_HOSTS (default 2), K0SMOTRON_FLEET_ARTIFACTS (where k0s release files are
-# looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download).
+# looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download), LAB_UPGRADE=1 (also carry
+# K0S_UPGRADE_VERSION's k0s, which the end-to-end upgrade test starts from; make e2e sets it).
+# The lab needs only K0S_VERSION's release files. The upgrade version's are looked for (downloaded,
+# and named when missing: the lab runs without them) with LAB_UPGRADE=1 only; without it they are
+# used when they are in the folder already, so that a lab made by make demo serves make e2e too.
 #
 # What no registry here can give is assembled from binaries: the k0s image of the hosted control
 # planes from the k0s release binary, the system images (pause, kube-proxy, CoreDNS, konnectivity
@@ -48,18 +53,36 @@ bin_dir() { "$here/build/build.sh" --plan "$1" 2>/dev/null | awk -v t="$1" '$1 =
 
 lab_nodes() { podman ps -a --filter label=k0smotron-fleet.lab=node --format '{{.Names}}' | grep '^fleet-' | sort || true; }
 
+# The k0s versions the lab carries (in images and the mirror), in order, and each one's binary.
+K0S_VERSIONS=()
+declare -A K0S_BINARIES=()
+
 require_artifacts() {
     step "k0s release artifacts"
-    local rc=0
+    local rc=0 binary
     K0S_BINARY=$(artifact_k0s "$K0S_VERSION") || rc=$?
     if (( rc != 0 )); then
-        artifacts_expected "$K0S_VERSION" "$K0S_UPGRADE_VERSION" >&2
+        artifacts_expected "$K0S_VERSION" >&2
         die "no k0s $K0S_VERSION release binary for this lab (see above); nothing was started"
     fi
     log "k0s $K0S_VERSION: $K0S_BINARY"
-    K0S_UPGRADE_BINARY=$(artifact_k0s "$K0S_UPGRADE_VERSION" 2>/dev/null) || K0S_UPGRADE_BINARY=""
-    if [[ -n $K0S_UPGRADE_BINARY ]]; then log "k0s $K0S_UPGRADE_VERSION: $K0S_UPGRADE_BINARY (upgrade tests)"
-    else log "k0s $K0S_UPGRADE_VERSION not found: the lab runs, the upgrade tests will say they were skipped"; fi
+    K0S_VERSIONS=("$K0S_VERSION"); K0S_BINARIES[$K0S_VERSION]=$K0S_BINARY
+    if [[ ${LAB_UPGRADE:-0} != 1 ]]; then
+        artifact_present "$K0S_UPGRADE_VERSION" || return 0
+        binary=$(LAB_OFFLINE=1 artifact_k0s "$K0S_UPGRADE_VERSION" 2>/dev/null) || return 0
+        log "k0s $K0S_UPGRADE_VERSION: $binary (found; the upgrade test starts from it)"
+        K0S_VERSIONS+=("$K0S_UPGRADE_VERSION"); K0S_BINARIES[$K0S_UPGRADE_VERSION]=$binary
+        return 0
+    fi
+    rc=0; binary=$(artifact_k0s "$K0S_UPGRADE_VERSION") || rc=$?
+    if (( rc == 0 )); then
+        log "k0s $K0S_UPGRADE_VERSION: $binary (the upgrade test starts from it)"
+        K0S_VERSIONS+=("$K0S_UPGRADE_VERSION"); K0S_BINARIES[$K0S_UPGRADE_VERSION]=$binary
+    else
+        artifacts_expected "$K0S_UPGRADE_VERSION" >&2
+        log "LAB_UPGRADE=1 but no k0s $K0S_UPGRADE_VERSION release files (see above): the lab runs" \
+            "without them, and the end-to-end upgrade test will say it was skipped"
+    fi
 }
 
 build_components() {
@@ -72,14 +95,12 @@ build_components() {
 build_images() {
     step "images from binaries"
     mkdir -p "$LAB_STATE"
-    local list=$LAB_STATE/images.list version binary
+    local list=$LAB_STATE/images.list version
     {
         printf '# Written by lab/lab.sh: the images the lab needs, from release and Go-module binaries.\n'
-        for version in "$K0S_VERSION" "$K0S_UPGRADE_VERSION"; do
-            binary=$K0S_BINARY; [[ $version == "$K0S_UPGRADE_VERSION" ]] && binary=$K0S_UPGRADE_BINARY
-            [[ -n $binary ]] || continue
+        for version in "${K0S_VERSIONS[@]}"; do
             printf 'quay.io/k0sproject/k0s:%s busybox %s:/usr/local/bin/k0s env=KUBECONFIG=/var/lib/k0s/pki/admin.conf\n' \
-                "$(image_tag "$version")" "$binary"
+                "$(image_tag "$version")" "${K0S_BINARIES[$version]}"
         done
         printf '%s scratch %s/pause entrypoint=/pause\n' "$PAUSE_IMAGE" "$PAUSE_BIN"
         printf '%s debian-slim %s/kube-proxy\n' "$KUBE_PROXY_IMAGE" "$KUBE_BIN"
@@ -96,9 +117,8 @@ build_images() {
 build_mirror() {
     step "release mirror for the edge hosts"
     local version binary dir bundle
-    for version in "$K0S_VERSION" "$K0S_UPGRADE_VERSION"; do
-        binary=$K0S_BINARY; [[ $version == "$K0S_UPGRADE_VERSION" ]] && binary=$K0S_UPGRADE_BINARY
-        [[ -n $binary ]] || continue
+    for version in "${K0S_VERSIONS[@]}"; do
+        binary=${K0S_BINARIES[$version]}
         dir=$MIRROR/$version; mkdir -p "$dir"
         cmp -s "$binary" "$dir/k0s-$version-${GOARCH:-amd64}" || cp "$binary" "$dir/k0s-$version-${GOARCH:-amd64}"
         bundle=$dir/k0s-airgap-bundle-$version-linux-${GOARCH:-amd64}.tar
@@ -112,7 +132,7 @@ build_mirror() {
     mirror_serve
 }
 
-mirror_running() { [[ -f $LAB_STATE/mirror.pid ]] && kill -0 "$(cat "$LAB_STATE/mirror.pid")" 2>/dev/null; }
+mirror_running() { pid_running "$LAB_STATE/mirror.pid"; }
 
 mirror_serve() {
     mirror_running && return 0
@@ -128,10 +148,7 @@ mirror_serve() {
     die "the mirror did not start on $MIRROR_URL (port taken? set LAB_MIRROR_PORT); see $LAB_STATE/mirror.log (tried $i times)"
 }
 
-mirror_stop() {
-    if mirror_running; then kill "$(cat "$LAB_STATE/mirror.pid")" 2>/dev/null || true; fi
-    rm -f "$LAB_STATE/mirror.pid"
-}
+mirror_stop() { pid_stop "$LAB_STATE/mirror.pid"; }
 
 # CNI: the plugins and a bridge network with this node's pod subnet.
 node_cni() {
@@ -350,5 +367,8 @@ up) cmd_up ;;
 status) cmd_status ;;
 down) cmd_down ;;
 paths) printf 'INVENTORY=%s\nKUBECONFIG=%s\n' "$INVENTORY_FILE" "$KUBECONFIG_FILE" ;;
-*) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "${BASH_SOURCE[0]}"; exit 2 ;;
+artifacts)
+    require_artifacts
+    for version in "${K0S_VERSIONS[@]}"; do printf '%s %s\n' "$version" "${K0S_BINARIES[$version]}"; done ;;
+*) usage_from_header "${BASH_SOURCE[0]}"; exit 2 ;;
 esac

@@ -31,9 +31,9 @@
 # jq, ...) are installed with apt-get when running as root.
 set -euo pipefail
 
-# shellcheck source=lib.sh
+# shellcheck source=lab/build/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=components.sh
+# shellcheck source=lab/build/components.sh
 . "$BUILD_DIR/components.sh"
 
 # Targets in build order (longest first: kubernetes).

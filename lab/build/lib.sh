@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared helpers for lab/build/*.sh. Source it; do not run it.
+# Shared helpers for lab/build/*.sh (on top of lab/lib.sh: log, die, LAB_DIR, LAB_CACHE).
+# Source it; do not run it.
 #
 # Layout of the cache (outside the repository):
 #   $CACHE/bin/<component>-<version>[-<arch>]/...  finished artifacts; a directory
@@ -7,28 +8,26 @@
 #                                                  renamed into place at the end)
 #   $CACHE/build/src/...                           wrapper modules, unpacked sources
 #   $CACHE/build/logs/<component>-<version>.log    full output of the last build
-#   $CACHE/build/tmp/run.*/                        scratch of one run, removed when it ends
 
 set -euo pipefail
 
 BUILD_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-LAB_DIR=$(dirname -- "$BUILD_DIR")
+# shellcheck source=lab/lib.sh
+. "$BUILD_DIR/../lib.sh"
+LAB_LOG_TAG=build
 
 # A GOARCH given by the caller wins over the default in versions.env.
 _caller_goarch=${GOARCH:-}
-# shellcheck source=../versions.env
+# shellcheck source=lab/versions.env
 . "$LAB_DIR/versions.env"
 GOARCH=${_caller_goarch:-$GOARCH}
 unset _caller_goarch
 
-CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
+CACHE=$LAB_CACHE
 BIN_CACHE=$CACHE/bin
 SRC_CACHE=$CACHE/build/src
 LOG_DIR=$CACHE/build/logs
-mkdir -p -- "$BIN_CACHE" "$SRC_CACHE" "$LOG_DIR" "$CACHE/build/tmp"
-# Scratch space of this run only (several runs may share the cache).
-TMP_ROOT=$(mktemp -d -- "$CACHE/build/tmp/run.XXXXXX")
-trap 'rm -rf -- "$TMP_ROOT"' EXIT
+mkdir -p -- "$BIN_CACHE" "$SRC_CACHE" "$LOG_DIR"
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -46,9 +45,6 @@ NICE=(nice -n "${BUILD_NICE:-10}")
 # Artifacts for amd64 keep the plain <component>-<version> name; others get a suffix.
 arch_suffix() { if [[ $1 == amd64 ]]; then printf ''; else printf -- '-%s' "$1"; fi; }
 ARCH_SUFFIX=$(arch_suffix "$GOARCH")
-
-log() { printf '[build] %s\n' "$*" >&2; }
-die() { printf '[build] error: %s\n' "$*" >&2; exit 1; }
 
 # go_version GO -> "1.26.8" for that go binary, empty when it cannot tell (older than 1.16).
 go_version() {
@@ -171,16 +167,11 @@ run_step() {
   log "$label ... done in $((SECONDS - start))s"
 }
 
-# mod_download MODULE@VERSION -> prints the module's directory in the module cache
-mod_download() {
+# mod_field MODULE@VERSION FIELD -> FIELD of `go mod download -json` for it (Dir: its directory
+# in the module cache, GoMod: its go.mod there, Sum: its go.sum hash)
+mod_field() {
   local json; json=$("$GO" mod download -json "$1") || { printf '%s\n' "$json" >&2; return 1; }
-  jq -er '.Dir' <<<"$json"
-}
-
-# mod_gomod MODULE@VERSION -> prints the path of the module's go.mod in the module cache
-mod_gomod() {
-  local json; json=$("$GO" mod download -json "$1") || { printf '%s\n' "$json" >&2; return 1; }
-  jq -er '.GoMod' <<<"$json"
+  jq -er --arg f "$2" '.[$f]' <<<"$json"
 }
 
 # upstream_replaces GO.MOD LOCAL_VERSION
@@ -200,22 +191,29 @@ upstream_replaces() {
       else empty end'
 }
 
-# make_wrapper DIR NAME MODULE VERSION REPLACES_FILE PACKAGE...
-# Writes a throwaway module in DIR that requires MODULE@VERSION, repeats the
-# given replace directives and imports the PACKAGEs (build tag "tools"), then
-# resolves its dependencies. Reused as is when DIR/go.sum already exists.
+# make_wrapper NAME MODULE VERSION LOCAL_VERSION PACKAGE...
+# Writes a throwaway module in $SRC_CACHE/wrapper-NAME-VERSION that requires MODULE@VERSION,
+# repeats MODULE's replace directives (see upstream_replaces: LOCAL_VERSION for its local ones)
+# and imports the PACKAGEs (build tag "tools"), then resolves its dependencies. Sets WRAPPER to
+# that folder. Reused as is when it is complete.
 make_wrapper() {
-  local dir=$1 name=$2 module=$3 version=$4 replaces=$5; shift 5
+  local name=$1 module=$2 version=$3 localver=$4; shift 4
+  local dir=$SRC_CACHE/wrapper-$name-$version
+  # shellcheck disable=SC2034  # read by the build functions (components.sh)
+  WRAPPER=$dir
   if [[ -f $dir/go.sum && -f $dir/.complete ]]; then return 0; fi
   rm -rf -- "$dir"; mkdir -p -- "$dir"
   # Start from the upstream module's own go.sum: its hashes are covered by the
   # module's hash, and the checksum database reachable here lacks some modules.
-  local updir; updir=$(mod_download "$module@$version")
+  local updir; updir=$(mod_field "$module@$version" Dir)
   if [[ -f $updir/go.sum ]]; then cp -- "$updir/go.sum" "$dir/go.sum"; chmod u+w -- "$dir/go.sum"; fi
+  local gomod replaces
+  gomod=$(mod_field "$module@$version" GoMod)
+  replaces=$(upstream_replaces "$gomod" "$localver")
   {
     printf 'module lab.invalid/wrapper/%s\n\ngo 1.26\n\nrequire %s %s\n' "$name" "$module" "$version"
-    if [[ -s $replaces ]]; then
-      printf '\nreplace (\n'; sed 's/^/\t/' "$replaces"; printf ')\n'
+    if [[ -n $replaces ]]; then
+      printf '\nreplace (\n\t%s\n)\n' "${replaces//$'\n'/$'\n\t'}"
     fi
   } >"$dir/go.mod"
   {
@@ -237,6 +235,12 @@ go_build() {
 is_static() {
   local out; out=$(file -b -- "$1" 2>/dev/null || true)
   [[ $out == *"statically linked"* || $out == *"static-pie linked"* ]]
+}
+
+# require_static DIR NAME...: every DIR/NAME is static, or the build stops naming the first that is not.
+require_static() {
+  local dir=$1 name; shift
+  for name in "$@"; do is_static "$dir/$name" || die "$name is not static"; done
 }
 
 # ensure_tools: the host tools the build needs, installed from Debian when

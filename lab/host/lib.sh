@@ -1,14 +1,12 @@
 # shellcheck shell=bash
-# Shared helpers for the lab scripts. Source it; do not run it.
+# Shared helpers for the lab's host, node and image scripts (on top of lab/lib.sh: log, die,
+# LAB_DIR, LAB_CACHE). Source it; do not run it.
 #
-#   LAB_CACHE      cache root (default ${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet})
 #   CONTAINERS_CONF is NOT touched: podman is configured by the drop-in that
-#                  lab/host/setup.sh writes (see README-notes.md).
+#                  lab/host/setup.sh writes (see lab/host/README.md).
 
-LAB_HOST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck disable=SC2034  # used by the scripts that source this file
-LAB_DIR=$(cd "$LAB_HOST_DIR/.." && pwd)
-LAB_CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
+# shellcheck source=lab/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 LAB_DEBIAN_SUITE=${LAB_DEBIAN_SUITE:-bookworm}
 LAB_DEBIAN_MIRROR=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # podman network for the lab nodes (its own subnet, so every node has an address)
@@ -19,9 +17,6 @@ LAB_IMAGE_REPO=${LAB_IMAGE_REPO:-localhost/k0smotron-fleet}
 _lab_t0=$(date +%s.%N)
 _lab_step_t=$_lab_t0
 _lab_step_name=""
-
-log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 _lab_elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1fs", b-a}'; }
 
@@ -76,7 +71,7 @@ lab_ulimit_flags() {
 #   --systemd=false + tmpfs /run,/run/lock,/tmp + container=podman
 #                         what --systemd=always would do, minus its own mount of the
 #                         name=systemd hierarchy, which on cgroup v1 is the HOST's root
-#                         and so breaks a private cgroupns (see README-notes.md)
+#                         and so breaks a private cgroupns (see lab/host/README.md)
 #   --pids-limit=-1       podman's default pids.max is 2048: too few for a k8s node
 #   --ulimit ...          see lab_ulimit_flags
 lab_node_flags() {

@@ -20,7 +20,7 @@ set -euo pipefail
 # shellcheck source=lab/host/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "${BASH_SOURCE[0]}"; exit 2; }
+usage() { usage_from_header "${BASH_SOURCE[0]}"; exit 2; }
 
 node_run_args() {
     local name=$1 image=$2 key

@@ -96,7 +96,7 @@ runc --version | head -1
 rt=$(podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Host.CgroupsVersion}} {{.Host.NetworkBackend}}')
 log "podman runtime/cgroup-manager/cgroups/network: $rt"
 [[ $rt == "runc cgroupfs v1 netavark" || $rt == "runc cgroupfs v2 netavark" ]] \
-    || die "podman is not using runc+cgroupfs+netavark ($rt); an older network backend configured? see README-notes.md"
+    || die "podman is not using runc+cgroupfs+netavark ($rt); an older network backend configured? see lab/host/README.md"
 mkdir -p "$LAB_CACHE"
 log "cache: $LAB_CACHE"
 finish

@@ -20,16 +20,11 @@ KUBE_APISERVER=${KUBE_APISERVER:?set KUBE_APISERVER to the kube-apiserver binary
 ETCD=${ETCD:?set ETCD to the etcd binary}
 KUBE_CONTROLLER_MANAGER=${KUBE_CONTROLLER_MANAGER:-}
 
-log() { printf '[apiserver] %s\n' "$*" >&2; }
+# shellcheck source=lab/lib.sh
+. "$repo/lab/lib.sh"   # log, free_port, pid_running, pid_stop
+LAB_LOG_TAG=apiserver
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-running() {
-  local pidfile=$STATE_DIR/$1.pid
-  [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
+running() { pid_running "$STATE_DIR/$1.pid"; }
 
 certificates() {
   local pki=$STATE_DIR/pki
@@ -147,12 +142,7 @@ down_processes() {
     done
   done
   for name in controller-manager apiserver etcd; do
-    if running "$name"; then
-      kill "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true
-      for _ in $(seq 50); do running "$name" || break; sleep 0.2; done
-      if running "$name"; then kill -9 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null || true; fi
-    fi
-    rm -f "$STATE_DIR/$name.pid"
+    pid_stop "$STATE_DIR/$name.pid"
   done
 }
 

@@ -17,26 +17,16 @@ KUBE_APISERVER=${KUBE_APISERVER:?set KUBE_APISERVER to the kube-apiserver binary
 KUBE_CONTROLLER_MANAGER=${KUBE_CONTROLLER_MANAGER:?set KUBE_CONTROLLER_MANAGER to the kube-controller-manager binary}
 STATE_DIR=${STATE_DIR:?set STATE_DIR to the management tier state (apiserver.sh)}
 
-log() { printf '[hosted] %s\n' "$*" >&2; }
+# shellcheck source=lab/lib.sh
+. "$(cd "$(dirname "$0")/../.." && pwd)/lab/lib.sh"   # log, free_port, pid_running, pid_stop
+LAB_LOG_TAG=hosted
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-running() {
-  local pidfile=$1/$2.pid
-  [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
+running() { pid_running "$1/$2.pid"; }
 
 stop() {
   local dir=$1 name
   for name in controller-manager apiserver; do
-    if running "$dir" "$name"; then
-      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
-      for _ in $(seq 50); do running "$dir" "$name" || break; sleep 0.2; done
-      if running "$dir" "$name"; then kill -9 "$(cat "$dir/$name.pid")" 2>/dev/null || true; fi
-    fi
-    rm -f "$dir/$name.pid"
+    pid_stop "$dir/$name.pid"
   done
 }
 

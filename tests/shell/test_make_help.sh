@@ -9,10 +9,10 @@ printf '%s\n' "$help"
 
 while read -r name; do
     grep -q "^  make $name " <<<"$help" || fail "make help does not list '$name'"
-done < <(grep -oE '^[a-z-]+:.*## ' "$REPO/Makefile" | cut -d: -f1)
+done < <(grep -oE '^[a-z0-9-]+:.*## ' "$REPO/Makefile" | cut -d: -f1)
 ok "every target with a '## ' description is listed"
 
-columns=$(awk '{ match($0, /^  make [a-z-]+ +/); print RLENGTH }' <<<"$help" | sort -u)
+columns=$(awk '{ match($0, /^  make [a-z0-9-]+ +/); print RLENGTH }' <<<"$help" | sort -u)
 [[ $(wc -l <<<"$columns") == 1 ]] || fail "descriptions start in different columns: $(echo "$columns" | tr '\n' ' ')"
 ok "every description starts in column $columns"
 

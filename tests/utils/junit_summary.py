@@ -1,8 +1,10 @@
-"""Print one closing line for `make test` from the JUnit reports ansible-test wrote.
+"""Print one closing line for `make test` from the JUnit reports in one folder.
 
 The line reads 'tests: N passed, N failed, N skipped' and counts the unit tests and the
-integration targets' tasks (ansible-test writes a JUnit report for both), so that whoever reads
-the end of a CI log sees how much ran without scrolling back through every runner's output.
+integration targets' tasks (ansible-test writes a JUnit report for both) and, when they ran, the
+end-to-end cases (make e2e writes its pytest report, e2e.xml, into the same folder), so that
+whoever reads the end of a CI log sees how much ran without scrolling back through every
+runner's output.
 """
 
 import glob
