@@ -36,6 +36,7 @@ description:
     dry run that decides whether anything changes and gives the check-mode prediction.
   - On timeout the module reports the pods, their reasons and recent events, or what is missing.
 extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
@@ -453,8 +454,7 @@ wait_progress:
       state: 1/1 control-plane replicas ready
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.args import fold_kine_spelling
-from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -508,14 +508,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = FleetModule(ARGUMENT_SPEC, wait=True)
-
-    def work():
-        # storage.kine.dataSourceURL (k0smotron's spelling) becomes storage.kine_data_source_url.
-        fold_kine_spelling(module.params)
-        return module.engine.cluster(module)
-
-    module.run(work)
+    run_module("cluster", ARGUMENT_SPEC, wait=True)
 
 
 if __name__ == "__main__":

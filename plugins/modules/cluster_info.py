@@ -19,6 +19,7 @@ description:
   - With O(engine=k0smotron) it reads k0smotron C(Cluster) objects, with their conditions, and returns the raw
     objects too, with a kine data source URL masked.
 extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.attributes
@@ -174,7 +175,7 @@ clusters:
         kubelet_versions: [v1.36.3+k0s]
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -185,8 +186,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = FleetModule(ARGUMENT_SPEC)
-    module.run(lambda: module.engine.cluster_info(module))
+    run_module("cluster_info", ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

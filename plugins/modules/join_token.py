@@ -37,6 +37,7 @@ description:
   - O(state=absent) revokes the token (with the native engine, every token of O(name), and the one in O(dest))
     and removes O(dest).
 extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.attributes
@@ -246,7 +247,7 @@ tokens:
       changed: true
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
     cluster=dict(type="str", required=True),
@@ -269,14 +270,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = FleetModule(ARGUMENT_SPEC, mutually_exclusive=[("tokens", "name"), ("tokens", "dest")])
-
-    def work():
-        if module.params["tokens"]:
-            return module.for_each("tokens", module.engine.join_token)
-        return module.engine.join_token(module)
-
-    module.run(work)
+    run_module("join_token", ARGUMENT_SPEC, mutually_exclusive=[("tokens", "name"), ("tokens", "dest")])
 
 
 if __name__ == "__main__":

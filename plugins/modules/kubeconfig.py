@@ -27,6 +27,7 @@ description:
   - With O(engine=k0smotron) and O(wait), waits for k0smotron to create the Secret, which it does once a
     control-plane pod is ready.
 extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
   - k0smotron.fleet.connection
   - k0smotron.fleet.engine
   - k0smotron.fleet.connection.WAIT
@@ -122,7 +123,7 @@ renewed:
   sample: false
 """
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
     cluster=dict(type="str", required=True),
@@ -135,8 +136,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = FleetModule(ARGUMENT_SPEC, wait=True)
-    module.run(lambda: module.engine.kubeconfig(module))
+    run_module("kubeconfig", ARGUMENT_SPEC, wait=True)
 
 
 if __name__ == "__main__":

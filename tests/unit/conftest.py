@@ -14,8 +14,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import remove_values
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _client as client_module
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeManagementAPI
+from ansible_collections.k0smotron.fleet.tests.unit.native_fakes import FakeNativeAPI
 
 
 class ModuleExit(Exception):
@@ -78,5 +79,23 @@ def fake_api(monkeypatch):
     # A hosted cluster's own API, reached with the kubeconfig k0smotron keeps.
     monkeypatch.setattr(client_module.ManagementClient, "from_kubeconfig", classmethod(hosted))
     # Waits in unit tests must not sleep.
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    return api
+
+
+@pytest.fixture
+def native_api(monkeypatch):
+    """A management cluster with no operator, for the native engine (the default)."""
+    api = FakeNativeAPI()
+    monkeypatch.delenv("K0SMOTRON_FLEET_ENGINE", raising=False)
+    monkeypatch.setattr(client_module.ManagementClient, "from_params", classmethod(lambda cls, params: api))
+
+    def hosted(cls, config, **kwargs):
+        api.hosted.config = config
+        api.hosted.options = kwargs
+        api.hosted.clients_made += 1
+        return api.hosted
+
+    monkeypatch.setattr(client_module.ManagementClient, "from_kubeconfig", classmethod(hosted))
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return api

@@ -23,9 +23,10 @@ import datetime
 import gzip
 import json
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module
-from ansible_collections.k0smotron.fleet.plugins.module_utils import cluster as cluster_model
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError, translate_api_error
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources
+from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import FIELD_MANAGER
+from ansible_collections.k0smotron.fleet.plugins.module_utils._k0smotron import _cluster_status as cluster_status
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError, translate_api_error
 
 # Values that must never appear in a module's result: tests scan every result for them.
 BOOTSTRAP_SECRET = "0123456789abcdef"
@@ -141,14 +142,18 @@ class FakeHostedAPI:
         self.calls = []
         self.config = None
 
+    @staticmethod
+    def unreachable():
+        return FleetError("Cannot reach the hosted cluster's API at https://10.0.0.5:30443: timed out.")
+
     def get(self, resource, name, namespace=None):
         self.calls.append(("get", resource.plural, name))
         if not self.reachable:
-            raise FleetError("Cannot reach the hosted cluster's API at https://10.0.0.5:30443: timed out.")
+            raise self.unreachable()
         return copy.deepcopy(self.objects.get(_key(resource, namespace, name)))
 
     def add_bootstrap_token(self, token_id):
-        self.objects[_key(client_module.SECRET, "kube-system", "bootstrap-token-" + token_id)] = {
+        self.objects[_key(resources.SECRET, "kube-system", "bootstrap-token-" + token_id)] = {
             "metadata": {"name": "bootstrap-token-" + token_id, "namespace": "kube-system"},
             "type": "bootstrap.kubernetes.io/token", "data": {"token-id": base64.b64encode(token_id.encode()).decode()}}
 
@@ -189,9 +194,9 @@ class FakeManagementAPI:
         if obj is None:
             return
         self._polls[key] = self._polls.get(key, 0) + 1
-        if resource is client_module.CLUSTER and self._polls[key] > self.polls_until_ready:
+        if resource is resources.CLUSTER and self._polls[key] > self.polls_until_ready:
             self._make_ready(obj)
-        if resource is client_module.JOIN_TOKEN_REQUEST and self._polls[key] > self.polls_until_token:
+        if resource is resources.JOIN_TOKEN_REQUEST and self._polls[key] > self.polls_until_token:
             self._mint(obj)
 
     def _make_ready(self, obj):
@@ -207,7 +212,7 @@ class FakeManagementAPI:
         obj["status"] = {"replicas": replicas, "readyReplicas": replicas, "updatedReplicas": replicas,
                          "conditions": conditions}
         name, namespace = obj["metadata"]["name"], obj["metadata"]["namespace"]
-        secret_key = _key(client_module.SECRET, namespace, "%s-kubeconfig" % name)
+        secret_key = _key(resources.SECRET, namespace, "%s-kubeconfig" % name)
         self.objects.setdefault(secret_key, {
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "%s-kubeconfig" % name, "namespace": namespace},
             "data": {"value": base64.b64encode(KUBECONFIG.encode()).decode()}})
@@ -224,18 +229,18 @@ class FakeManagementAPI:
         jtr["status"] = {"tokenID": token_id, "conditions": [
             {"type": "JoinTokenSecretCreated", "status": "True", "reason": "Created"}]}
         meta = jtr["metadata"]
-        self.objects[_key(client_module.SECRET, meta["namespace"], meta["name"])] = {
+        self.objects[_key(resources.SECRET, meta["namespace"], meta["name"])] = {
             "apiVersion": "v1", "kind": "Secret", "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
             "data": {"token": base64.b64encode(token.encode()).decode()}}
         self.hosted.add_bootstrap_token(token_id)
 
     def add_statefulset(self, namespace, name, generation=1):
         """The control-plane StatefulSet, rolled out at ``generation``, running the Cluster's image."""
-        cluster = self.objects.get(_key(client_module.CLUSTER, namespace, name)) or {"spec": {}}
-        self.objects[_key(client_module.STATEFULSET, namespace, "kmc-%s" % name)] = {
+        cluster = self.objects.get(_key(resources.CLUSTER, namespace, name)) or {"spec": {}}
+        self.objects[_key(resources.STATEFULSET, namespace, "kmc-%s" % name)] = {
             "metadata": {"name": "kmc-%s" % name, "namespace": namespace, "generation": generation},
             "spec": {"replicas": 1, "template": {"spec": {"containers": [
-                {"name": "controller", "image": cluster_model.image_of(cluster["spec"])}]}}},
+                {"name": "controller", "image": cluster_status.image_of(cluster["spec"])}]}}},
             "status": {"observedGeneration": generation, "updatedReplicas": 1, "readyReplicas": 1,
                        "currentRevision": "r%d" % generation, "updateRevision": "r%d" % generation}}
 
@@ -243,7 +248,7 @@ class FakeManagementAPI:
         """The operator writes a Cluster change into the StatefulSet; its pods start to roll."""
         statefulset["metadata"]["generation"] += 1
         statefulset["metadata"]["rolling"] = 3
-        statefulset["spec"]["template"]["spec"]["containers"][0]["image"] = cluster_model.image_of(cluster["spec"])
+        statefulset["spec"]["template"]["spec"]["containers"][0]["image"] = cluster_status.image_of(cluster["spec"])
         statefulset["status"].update(updateRevision="next", readyReplicas=0)
 
     def _roll_statefulset(self, statefulset):
@@ -276,7 +281,7 @@ class FakeManagementAPI:
         self._check(resource)
         self._operator_tick(resource, namespace, name)
         obj = self.objects.get(_key(resource, namespace, name))
-        if resource is client_module.STATEFULSET and obj:
+        if resource is resources.STATEFULSET and obj:
             self._roll_statefulset(obj)
         return copy.deepcopy(obj)
 
@@ -291,7 +296,7 @@ class FakeManagementAPI:
                 (o["metadata"].get("labels") or {}).get(k) == v for k, v in wanted.items())]
         return items
 
-    def apply(self, resource, obj, dry_run=False, force=False, manager=client_module.FIELD_MANAGER):
+    def apply(self, resource, obj, dry_run=False, force=False, manager=FIELD_MANAGER):
         """Server-side apply as ``manager``: removes what it applied before and no longer sends,
         refuses to change another manager's fields without ``force``, then defaults."""
         self.calls.append(("apply-dry" if dry_run else "apply", resource.plural, obj["metadata"]["name"]))
@@ -306,8 +311,12 @@ class FakeManagementAPI:
             "metadata": {"name": meta["name"], "namespace": meta["namespace"], "generation": 0,
                          "uid": "uid-1", "resourceVersion": "1", "creationTimestamp": self.now()}}
         owners = copy.deepcopy(self.owners.get(key, {}))
-        declared = {"spec": obj.get("spec") or {}}
-        for field in ("labels", "annotations"):
+        # What the object declares: spec (a Cluster's), or data and type (ConfigMaps, Secrets), and
+        # the metadata the modules set.
+        declared = dict((k, v) for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status"))
+        if resource is resources.CLUSTER:
+            declared["spec"] = obj.get("spec") or {}
+        for field in ("labels", "annotations", "ownerReferences"):
             if meta.get(field):
                 declared.setdefault("metadata", {})[field] = meta[field]
         applied = set(p for p in _paths(declared) if p)
@@ -326,13 +335,14 @@ class FakeManagementAPI:
         for path in sorted(applied):
             _set(live, path, _get(declared, path))
         owners[manager] = applied
-        live.setdefault("spec", {})
-        if resource is client_module.CLUSTER:
-            _cluster_defaults(live["spec"])
+        if resource is resources.CLUSTER:
+            _cluster_defaults(live.setdefault("spec", {}))
+        if resource is resources.SERVICE:
+            live["spec"].setdefault("clusterIP", "10.96.0.10")  # allocated by the server, owned by no one
         live["metadata"]["managedFields"] = [
             {"manager": m, "operation": "Apply", "apiVersion": obj["apiVersion"], "fieldsType": "FieldsV1",
              "fieldsV1": _fields_v1(paths)} for m, paths in sorted(owners.items()) if paths]
-        spec_changed = before is None or before.get("spec") != live["spec"]
+        spec_changed = before is None or before.get("spec") != live.get("spec")
         if spec_changed:
             live["metadata"]["generation"] += 1
         if before is None or strip(before) != strip(live):
@@ -345,7 +355,7 @@ class FakeManagementAPI:
             self.objects[key] = live
             self.owners[key] = owners
             self._polls[key] = 0
-            statefulset = self.objects.get(_key(client_module.STATEFULSET, meta["namespace"], "kmc-" + meta["name"]))
+            statefulset = self.objects.get(_key(resources.STATEFULSET, meta["namespace"], "kmc-" + meta["name"]))
             if statefulset and changed:
                 if self.operator_delay:
                     statefulset["metadata"].update(pending=self.operator_delay, cluster=key)
@@ -382,16 +392,16 @@ class FakeManagementAPI:
         self.owners.pop(_key(resource, namespace, name), None)
         if obj is None:
             return False
-        if resource is client_module.JOIN_TOKEN_REQUEST:
+        if resource is resources.JOIN_TOKEN_REQUEST:
             self.invalidated.append(obj.get("status", {}).get("tokenID"))
-            self.objects.pop(_key(client_module.SECRET, namespace, name), None)
-        if resource is client_module.CLUSTER:
+            self.objects.pop(_key(resources.SECRET, namespace, name), None)
+        if resource is resources.CLUSTER:
             # What k0smotron made for this Cluster, and only for it (shop-10 is not shop-1's).
-            made = [_key(client_module.SECRET, namespace, "%s-kubeconfig" % name),
-                    _key(client_module.STATEFULSET, namespace, "kmc-%s" % name)]
+            made = [_key(resources.SECRET, namespace, "%s-kubeconfig" % name),
+                    _key(resources.STATEFULSET, namespace, "kmc-%s" % name)]
             for key, other in list(self.objects.items()):
                 if key[0] == "jointokenrequests" and key[1] == namespace and other["spec"]["clusterName"] == name:
-                    made += [key, _key(client_module.SECRET, namespace, key[2])]
+                    made += [key, _key(resources.SECRET, namespace, key[2])]
             for key in made:
                 self.objects.pop(key, None)
         return True

@@ -20,8 +20,10 @@ urllib3 = pytest.importorskip("urllib3")
 
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module  # noqa: E402
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError  # noqa: E402
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _client as client_module
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _connection as connection  # noqa: E402
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources  # noqa: E402  # noqa: E402
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError  # noqa: E402
 
 
 class Response:
@@ -64,16 +66,16 @@ def make(*answers, **kwargs):
 
 
 def test_paths_of_the_resources():
-    assert client_module.CLUSTER.path("edge", "shop-1") == "/apis/k0smotron.io/v1beta2/namespaces/edge/clusters/shop-1"
-    assert client_module.CLUSTER.path() == "/apis/k0smotron.io/v1beta2/clusters"
-    assert client_module.SECRET.path("edge", "x") == "/api/v1/namespaces/edge/secrets/x"
-    assert client_module.CLUSTER.full_name == "clusters.k0smotron.io"
-    assert client_module.SECRET.full_name == "secrets"
+    assert resources.CLUSTER.path("edge", "shop-1") == "/apis/k0smotron.io/v1beta2/namespaces/edge/clusters/shop-1"
+    assert resources.CLUSTER.path() == "/apis/k0smotron.io/v1beta2/clusters"
+    assert resources.SECRET.path("edge", "x") == "/api/v1/namespaces/edge/secrets/x"
+    assert resources.CLUSTER.full_name == "clusters.k0smotron.io"
+    assert resources.SECRET.full_name == "secrets"
 
 
 def test_get_returns_the_decoded_object_with_timeout_and_auth():
     client, fake = make({"kind": "Cluster"})
-    assert client.get(client_module.CLUSTER, "shop-1", "edge") == {"kind": "Cluster"}
+    assert client.get(resources.CLUSTER, "shop-1", "edge") == {"kind": "Cluster"}
     request = fake.requests[0]
     assert request["method"] == "GET"
     # An int: the kubernetes client makes it a total (connect and read) timeout; it ignores a float.
@@ -85,14 +87,14 @@ def test_get_returns_the_decoded_object_with_timeout_and_auth():
 def test_a_float_request_timeout_still_bounds_the_call():
     fake = FakeApiClient({})
     client = client_module.ManagementClient(fake, request_timeout=2.5)
-    client.get(client_module.CLUSTER, "shop-1", "edge")
+    client.get(resources.CLUSTER, "shop-1", "edge")
     assert fake.requests[0]["_request_timeout"] == 3
 
 
 def test_apply_is_server_side_apply_with_our_field_manager():
     client, fake = make({})
     obj = {"apiVersion": "k0smotron.io/v1beta2", "kind": "Cluster", "metadata": {"name": "a", "namespace": "n"}}
-    client.apply(client_module.CLUSTER, obj, dry_run=True, force=True)
+    client.apply(resources.CLUSTER, obj, dry_run=True, force=True)
     request = fake.requests[0]
     assert request["method"] == "PATCH"
     assert request["header_params"]["Content-Type"] == "application/apply-patch+yaml"
@@ -103,13 +105,13 @@ def test_apply_is_server_side_apply_with_our_field_manager():
 def test_missing_object_is_none():
     body = {"kind": "Status", "reason": "NotFound", "details": {"name": "shop-1", "kind": "clusters"}}
     client, _fake = make(api_error(404, body))
-    assert client.get(client_module.CLUSTER, "shop-1", "edge") is None
+    assert client.get(resources.CLUSTER, "shop-1", "edge") is None
 
 
 def test_missing_object_is_none_for_delete_too():
     body = {"kind": "Status", "reason": "NotFound", "details": {"name": "shop-1", "kind": "clusters"}}
     client, _fake = make(api_error(404, body))
-    assert client.delete(client_module.CLUSTER, "shop-1", "edge") is False
+    assert client.delete(resources.CLUSTER, "shop-1", "edge") is False
 
 
 NAMESPACE_MISSING = {"kind": "Status", "reason": "NotFound", "message": 'namespaces "nowhere" not found',
@@ -121,7 +123,7 @@ def test_a_write_into_a_missing_namespace_names_it(write):
     client, _fake = make(api_error(404, NAMESPACE_MISSING))
     obj = {"apiVersion": "k0smotron.io/v1beta2", "kind": "Cluster", "metadata": {"name": "a", "namespace": "nowhere"}}
     with pytest.raises(FleetError) as caught:
-        getattr(client, write)(client_module.CLUSTER, obj)
+        getattr(client, write)(resources.CLUSTER, obj)
     message = str(caught.value)
     assert "Namespace 'nowhere' does not exist in the management cluster" in message
     assert "Create the namespace first" in message
@@ -131,18 +133,18 @@ def test_a_404_about_another_object_is_an_error_not_none():
     # A GET whose 404 names something else (here the namespace) is not "the object does not exist".
     client, _fake = make(api_error(404, NAMESPACE_MISSING))
     with pytest.raises(FleetError, match="Namespace 'nowhere' does not exist"):
-        client.get(client_module.SECRET, "a", "nowhere")
+        client.get(resources.SECRET, "a", "nowhere")
     body = {"kind": "Status", "reason": "NotFound", "details": {"name": "other", "kind": "clusters"}}
     client, _fake = make(api_error(404, body))
     with pytest.raises(FleetError):
-        client.get(client_module.CLUSTER, "shop-1", "edge")
+        client.get(resources.CLUSTER, "shop-1", "edge")
 
 
 def test_a_404_on_a_write_of_the_object_itself_is_an_error():
     body = {"kind": "Status", "reason": "NotFound", "details": {"name": "a", "kind": "clusters"}}
     client, _fake = make(api_error(404, body))
     with pytest.raises(FleetError):
-        client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+        client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
 
 
 def test_k0smotron_1_is_not_reported_as_missing():
@@ -150,7 +152,7 @@ def test_k0smotron_1_is_not_reported_as_missing():
                                                                        "version": "v1beta1"}]}
     client, fake = make(api_error(404, "404 page not found"), by_path={"/apis/k0smotron.io": group})
     with pytest.raises(FleetError) as caught:
-        client.get(client_module.CLUSTER, "shop-1", "edge")
+        client.get(resources.CLUSTER, "shop-1", "edge")
     message = str(caught.value)
     assert "k0smotron 1.x found, 2.x needed" in message
     assert "only in version(s) v1beta1" in message
@@ -161,7 +163,7 @@ def test_k0smotron_1_is_not_reported_as_missing():
 def test_missing_crd_says_k0smotron_is_not_installed():
     client, _fake = make(api_error(404, "404 page not found"))
     with pytest.raises(FleetError) as caught:
-        client.get(client_module.CLUSTER, "shop-1", "edge")
+        client.get(resources.CLUSTER, "shop-1", "edge")
     message = str(caught.value)
     assert "does not serve clusters.k0smotron.io" in message
     assert "k0smotron operator" in message and "standalone manifests" in message
@@ -171,7 +173,7 @@ def test_forbidden_names_the_verb_and_resource():
     body = {"kind": "Status", "message": 'clusters.k0smotron.io "a" is forbidden: User "bob" cannot patch'}
     client, _fake = make(api_error(403, body))
     with pytest.raises(FleetError) as caught:
-        client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+        client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
     message = str(caught.value)
     assert "may not 'patch' clusters.k0smotron.io 'a' in namespace 'edge'" in message
     assert 'User "bob" cannot patch' in message
@@ -183,8 +185,8 @@ def test_warnings_of_the_api_server_are_passed_on_once_each():
     answer = Response({}, warnings=['299 - "unknown field \\"spec.bogus\\""',
                                     '299 - "first", 299 - "second with, comma"'])
     client, _fake = make(answer, warn=said.append)
-    client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}}, dry_run=True)
-    client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+    client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}}, dry_run=True)
+    client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
     assert said == ['The management cluster says: unknown field "spec.bogus"',
                     "The management cluster says: first",
                     "The management cluster says: second with, comma"]
@@ -214,7 +216,7 @@ def test_a_call_that_could_not_connect_is_tried_again_within_the_same_timeout():
         return original(path, method, **kwargs)
 
     fake.call_api = slow
-    assert client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "e"}}) == {"kind": "Cluster"}
+    assert client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "e"}}) == {"kind": "Cluster"}
     timeouts = [r["_request_timeout"] for r in fake.requests]
     assert timeouts == [10, 6]
 
@@ -231,7 +233,7 @@ def test_the_whole_call_is_bounded_by_one_request_timeout():
 
     fake.call_api = slow
     with pytest.raises(FleetError, match="Cannot reach"):
-        client.get(client_module.CLUSTER, "a", "edge")
+        client.get(resources.CLUSTER, "a", "edge")
     assert clock.now - 100.0 <= 10
     assert len(fake.requests) == 1
 
@@ -240,17 +242,17 @@ def test_a_write_that_may_have_reached_the_server_is_not_sent_twice():
     reset = urllib3.exceptions.MaxRetryError(None, "/x", reason=urllib3.exceptions.ProtocolError("reset"))
     client, fake = make(reset, {})
     with pytest.raises(FleetError):
-        client.create(client_module.JOIN_TOKEN_REQUEST, {"metadata": {"name": "a", "namespace": "edge"}})
+        client.create(resources.JOIN_TOKEN_REQUEST, {"metadata": {"name": "a", "namespace": "edge"}})
     assert len(fake.requests) == 1
     client, fake = make(reset, {"kind": "Secret"})
-    assert client.get(client_module.SECRET, "a", "edge") == {"kind": "Secret"}
+    assert client.get(resources.SECRET, "a", "edge") == {"kind": "Secret"}
     assert len(fake.requests) == 2
 
 
 def test_unreachable_api_names_the_address():
     client, _fake = make(urllib3.exceptions.MaxRetryError(None, "/x", reason="Connection refused"))
     with pytest.raises(FleetError) as caught:
-        client.get(client_module.CLUSTER, "a", "edge")
+        client.get(resources.CLUSTER, "a", "edge")
     assert "Cannot reach the management cluster's API at https://mgmt.test:6443: Connection refused" in str(caught.value)
     assert caught.value.details["api_host"] == "https://mgmt.test:6443"
 
@@ -265,7 +267,7 @@ def test_unreachable_api_names_the_address():
 def test_other_failures(status, body, expected):
     client, _fake = make(api_error(status, body))
     with pytest.raises(FleetError, match=expected):
-        client.apply(client_module.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
+        client.apply(resources.CLUSTER, {"metadata": {"name": "a", "namespace": "edge"}})
 
 
 KUBECONFIG = {
@@ -288,8 +290,8 @@ def options(**overrides):
 
 
 def test_configuration_from_a_kubeconfig_dict_and_overrides():
-    configuration = client_module.build_configuration(options(kubeconfig=KUBECONFIG, context="other",
-                                                              proxy="http://proxy:3128"))
+    configuration = connection.build_configuration(options(kubeconfig=KUBECONFIG, context="other",
+                                                           proxy="http://proxy:3128"))
     assert configuration.host == "https://10.1.1.1:6443"
     assert configuration.api_key["authorization"] == "Bearer t0k"
     assert configuration.proxy == "http://proxy:3128"
@@ -303,18 +305,18 @@ def test_host_with_credentials_reads_no_kubeconfig(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(broken))
     monkeypatch.setenv("HOME", str(tmp_path))
     for creds in (dict(api_key="abc"), dict(username="u", password="p")):
-        configuration = client_module.build_configuration(options(host="https://h:6443", **creds))
+        configuration = connection.build_configuration(options(host="https://h:6443", **creds))
         assert configuration.host == "https://h:6443"
     # Without credentials the kubeconfig is still read (for its user), and its trouble reported.
     with pytest.raises(FleetError, match="Cannot use the kubeconfig"):
-        client_module.build_configuration(options(host="https://h:6443"))
+        connection.build_configuration(options(host="https://h:6443"))
 
 
 def test_configuration_from_host_and_api_key(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "")
-    configuration = client_module.build_configuration(options(host="https://h:6443", api_key="abc",
-                                                              validate_certs=False))
+    configuration = connection.build_configuration(options(host="https://h:6443", api_key="abc",
+                                                           validate_certs=False))
     assert configuration.host == "https://h:6443"
     assert configuration.api_key == {"authorization": "Bearer abc"}
     assert configuration.verify_ssl is False
@@ -322,21 +324,21 @@ def test_configuration_from_host_and_api_key(tmp_path, monkeypatch):
 
 def test_missing_kubeconfig_file_is_a_clear_error(tmp_path):
     with pytest.raises(FleetError, match="kubeconfig '.*nowhere' does not exist"):
-        client_module.build_configuration(options(kubeconfig=str(tmp_path / "nowhere")))
+        connection.build_configuration(options(kubeconfig=str(tmp_path / "nowhere")))
 
 
 def test_unknown_context_is_a_clear_error(tmp_path):
     path = tmp_path / "config"
     path.write_text(json.dumps(KUBECONFIG))
     with pytest.raises(FleetError, match="context names an existing context"):
-        client_module.build_configuration(options(kubeconfig=str(path), context="nope"))
+        connection.build_configuration(options(kubeconfig=str(path), context="nope"))
 
 
 def test_no_connection_at_all(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     with pytest.raises(FleetError, match="No connection to the management cluster is configured"):
-        client_module.build_configuration(options())
+        connection.build_configuration(options())
 
 
 class HeaderRecorder(http.server.BaseHTTPRequestHandler):
@@ -363,7 +365,7 @@ def test_impersonation_sends_one_header_per_group():
         client = client_module.ManagementClient.from_params(options(
             host="http://127.0.0.1:%d" % server.server_address[1], api_key="t", impersonate_user="bob",
             impersonate_groups=["ops", "system:masters"]))
-        assert client.get(client_module.SECRET, "a", "edge") == {"kind": "Secret"}
+        assert client.get(resources.SECRET, "a", "edge") == {"kind": "Secret"}
     finally:
         thread.join(10)
         server.server_close()
@@ -374,4 +376,4 @@ def test_kubeconfig_env_is_used_when_no_option(tmp_path, monkeypatch):
     path = tmp_path / "config"
     path.write_text(json.dumps(KUBECONFIG))
     monkeypatch.setenv("KUBECONFIG", str(path) + os.pathsep + "/elsewhere")
-    assert client_module.build_configuration(options()).host == "https://10.1.1.1:6443"
+    assert connection.build_configuration(options()).host == "https://10.1.1.1:6443"

@@ -14,8 +14,8 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import k0s
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import make_join_token
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"

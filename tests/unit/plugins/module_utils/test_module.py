@@ -14,10 +14,10 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
-from ansible_collections.k0smotron.fleet.plugins.module_utils.module import FleetModule
-from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _client as client_module
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils._module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info, join_token
 
 PASSWORD = "s3cr3t-pw-4711"
 URL = "postgres://fleet:%s@db.example:5432/shop1" % PASSWORD
@@ -34,7 +34,7 @@ def test_protect_masks_a_value_in_everything_returned(run_module, fake_api):
     def main():
         module = FleetModule({})
         module.protect("the-secret-value")
-        module.run(lambda: dict(changed=False, msg="made with the-secret-value", nested={"k": "the-secret-value"}))
+        module.exit(dict(changed=False, msg="made with the-secret-value", nested={"k": "the-secret-value"}))
 
     result, failed = run_module(main, {})
     assert not failed
@@ -42,18 +42,14 @@ def test_protect_masks_a_value_in_everything_returned(run_module, fake_api):
 
 
 def test_a_failure_after_a_change_reports_changed(run_module, fake_api):
-    def main():
-        module = FleetModule({})
-
-        def work():
-            module.made_changes = True
-            raise FleetError("later step failed")
-
-        module.run(work)
-
-    result, failed = run_module(main, {})
-    assert failed and result["changed"] is True
-    assert result["msg"] == "later step failed"
+    # The JoinTokenRequest is made, then writing the token fails: a re-run is not a first run.
+    result, failed = run_module(cluster.main, dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0"))
+    assert not failed, result
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
+                                                      dest="/nonexistent/dir/h1.token"))
+    assert failed
+    assert "The directory of dest" in result["msg"]
+    assert result["changed"] is True
 
 
 def test_an_inline_kubeconfig_masks_its_credentials_not_every_leaf(run_module, fake_api):

@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import pki
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import WaitTimeout
-from ansible_collections.k0smotron.fleet.plugins.module_utils.waiter import Waiter
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import WaitTimeout
+from ansible_collections.k0smotron.fleet.plugins.module_utils._waiter import Waiter
 
 
 class FakeClock:

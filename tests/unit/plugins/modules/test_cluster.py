@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ansible_collections.k0smotron.fleet.plugins.module_utils import client as client_module
-from ansible_collections.k0smotron.fleet.plugins.module_utils.errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info
 
 BASE = dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0", wait_sleep=1)
@@ -215,9 +215,9 @@ def test_the_fake_drops_what_an_apply_leaves_out_as_a_real_api_server_does(fake_
     # no longer sends, and the schema defaults fill the gap.
     obj = {"apiVersion": "k0smotron.io/v1beta2", "kind": "Cluster", "metadata": {"name": "x", "namespace": "edge"},
            "spec": {"version": "v1", "storage": {"type": "kine"}, "service": {"type": "NodePort"}}}
-    fake_api.apply(client_module.CLUSTER, obj)
+    fake_api.apply(resources.CLUSTER, obj)
     obj["spec"] = {"version": "v1"}
-    after = fake_api.apply(client_module.CLUSTER, obj)
+    after = fake_api.apply(resources.CLUSTER, obj)
     assert after["spec"]["storage"] == {"type": "etcd"}
     assert after["spec"]["service"]["type"] == "ClusterIP"
 
@@ -270,7 +270,7 @@ def test_fields_another_manager_set_are_not_taken_over(run_module, fake_api):
     run_module(cluster.main, BASE)
     obj = {"apiVersion": "k0smotron.io/v1beta2", "kind": "Cluster",
            "metadata": {"name": "shop-1", "namespace": "edge"}, "spec": {"replicas": 2}}
-    fake_api.apply(client_module.CLUSTER, obj, manager="kubectl")
+    fake_api.apply(resources.CLUSTER, obj, manager="kubectl")
     result, failed = run_module(cluster.main, dict(BASE, version="v1.36.4+k0s.0"))
     assert not failed, result
     assert fake_api.owners[("clusters", "edge", "shop-1")]["kubectl"] == {("spec", "replicas")}
@@ -314,7 +314,7 @@ def kubectl_made(fake_api, url=URL_OLD):
     annotated = json.loads(json.dumps(obj))
     annotated["metadata"]["annotations"] = {
         "kubectl.kubernetes.io/last-applied-configuration": json.dumps(obj)}
-    fake_api.apply(client_module.CLUSTER, annotated, manager="kubectl-client-side-apply")
+    fake_api.apply(resources.CLUSTER, annotated, manager="kubectl-client-side-apply")
 
 
 def test_a_password_in_kubectls_annotation_is_not_shown_by_cluster_info(run_module, fake_api):

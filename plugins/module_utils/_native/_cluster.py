@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A native control plane made, changed, deleted and summarized: the builders run in a visible order.
+
+``present`` reads as the sequence of objects it makes: settings merged and checked before the first
+write, then the anchor, the Service, the key material, the datastore Secret, the k0s
+configuration and the StatefulSet, each through the shared applier (dry run, compare, apply).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
+from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import secret_bytes, statefulset_rollout
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _settings as settings
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._address import discover_external_address
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._anchor import anchor, owner_reference
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import datastore_secret, datastore_url
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._health import (
+    hosted_health,
+    wait_rollout,
+    warn_about_workers,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._k0s_config import (
+    api_url,
+    config_map,
+    k0s_cluster_config,
+    render_k0s_config,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._key_material import (
+    KINDS,
+    ensure_key_material,
+    key_pair_secret,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._kubeconfig_secret import certificate_expiry
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import (
+    CLUSTER_LABEL,
+    anchor_name,
+    workload_name,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service import service
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._statefulset import config_hash, statefulset
+from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import (
+    CONFIGMAP,
+    POD,
+    SECRET,
+    SERVICE,
+    STATEFULSET,
+)
+from ansible_collections.k0smotron.fleet.plugins.module_utils._time import format_time
+
+
+def present(context, plane, options, wait):
+    """Create or change the control plane ``plane`` to the cluster module's ``options``."""
+    client = plane.client
+    name, namespace = plane.name, plane.namespace
+    anchor_live = plane.anchor()
+    recorded = settings.recorded_settings(anchor_live)
+    spec = settings.merge_settings(recorded, settings.given_settings(options))
+    given_url = (options.get("storage") or {}).get("kine_data_source_url")
+    if given_url is not None:
+        spec["storage"]["kine_data_source_secret_name"] = plane.names["datastore"]
+    settings.validate_settings(spec, recorded)
+    # Everything that can still be wrong is found before the first write: the datastore Secret,
+    # the k0s configuration, a node address for NodePort.
+    url = datastore_url(context, client, spec, namespace, given_url)
+    k0s_cluster_config(name, namespace, spec, None)
+    found_address = None
+    if spec["service"]["type"] != "LoadBalancer":
+        found_address = discover_external_address(context, client, spec, None)
+
+    applier = context.applier()
+    anchor_live = applier.apply(CONFIGMAP, anchor(name, namespace, spec), anchor_live)
+    owner = owner_reference(anchor_live)
+
+    svc_obj = service(name, namespace, spec, owner)
+    svc_live = applier.apply(SERVICE, svc_obj, client.get(SERVICE, svc_obj["metadata"]["name"], namespace))
+    cluster_ip = (svc_live.get("spec") or {}).get("clusterIP")
+    if spec["service"]["type"] == "LoadBalancer":
+        found_address = discover_external_address(context, client, spec, svc_live)
+    effective = dict(spec, external_address=found_address)
+
+    material = {}
+    for kind in KINDS:
+        current, cert, key = ensure_key_material(client, plane.names[kind], namespace, kind, spec["pki"],
+                                                 context.protect)
+        applier.apply(SECRET, key_pair_secret(plane.names[kind], namespace, name, spec, owner, cert, key),
+                      current, secret=True)
+        material[kind] = cert
+
+    if given_url is not None:
+        applier.apply(SECRET, datastore_secret(plane.names["datastore"], namespace, name, spec, owner, url),
+                      client.get(SECRET, plane.names["datastore"], namespace), secret=True)
+
+    config_text = render_k0s_config(k0s_cluster_config(name, namespace, effective, cluster_ip))
+    cm = config_map(name, namespace, spec, owner, config_text)
+    applier.apply(CONFIGMAP, cm, client.get(CONFIGMAP, cm["metadata"]["name"], namespace))
+
+    digest = config_hash(config_text, material["ca"], material["proxy"], material["sa"],
+                         hashlib.sha256((url or "").encode("utf-8")).hexdigest())
+    sts_obj = statefulset(name, namespace, spec, owner, digest,
+                          spec["storage"]["kine_data_source_secret_name"] if url else None)
+    sts_current = plane.statefulset()
+    generation_before = ((sts_current or {}).get("metadata") or {}).get("generation")
+    sts_plan = applier.plan(STATEFULSET, sts_obj, sts_current)
+    sts_live = applier.commit(sts_plan)
+    rolled = sts_current is not None and sts_plan.changed
+    if rolled and spec["persistence"]["type"] == "emptyDir" and not settings.uses_external_datastore(spec):
+        context.warn(
+            "Control plane '%s' keeps its state in an emptyDir: this change restarts its pods and loses the hosted "
+            "cluster's data, Node objects included. Use persistence type hostPath or pvc for control planes that "
+            "must keep their state." % name)
+
+    result = dict(waited=0.0, external_address=found_address, api_endpoint=api_url(effective, name, namespace),
+                  kubeconfig_secret=plane.names["kubeconfig"], version=spec["version"], settings=spec)
+    if context.check_mode or not wait:
+        result.update(ready=False if context.check_mode else statefulset_rollout(sts_live)[0],
+                      state="not waited for")
+        return result
+
+    sts_live, waiter = wait_rollout(context, plane, generation_before if rolled else None)
+    result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history, ready=True,
+                  state="%d/%d control-plane replicas ready" % (spec["replicas"], spec["replicas"]))
+    health = hosted_health(plane, nodes=recorded is not None and recorded.get("version") != spec["version"],
+                           server=api_url(effective, name, namespace))
+    result["api"] = health
+    warn_about_workers(context, name, spec, health)
+    return result
+
+
+def absent(context, plane, wait):
+    """Delete the control plane: its anchor, and the garbage collector deletes what it owns."""
+    result = dict(ready=False, state="the control plane does not exist", waited=0.0)
+    applier = context.applier()
+    if plane.anchor() is not None:
+        # Foreground: the anchor stays until the garbage collector has deleted everything it owns.
+        applier.delete(CONFIGMAP, anchor_name(plane.name), plane.namespace, propagation="Foreground")
+    elif plane.statefulset() is not None:
+        applier.delete(STATEFULSET, workload_name(plane.name), plane.namespace)
+    else:
+        return result
+    if wait and not context.check_mode:
+        waiter = context.waiter()
+
+        def fetch():
+            return plane.anchor(), plane.statefulset(), plane.client.list(
+                POD, plane.namespace, label_selector="%s=%s" % (CLUSTER_LABEL, plane.name))
+
+        def check(found):
+            anchor_left, sts, pods = found
+            if sts is not None:
+                return False, "StatefulSet %s still present" % workload_name(plane.name)
+            if pods:
+                return False, "%d control-plane pods still terminating" % len(pods)
+            if anchor_left is not None:
+                return False, "the garbage collector is deleting the control plane's objects"
+            return True, "deleted"
+
+        waiter.until("control plane %s/%s and its objects to be deleted" % (plane.namespace, plane.name),
+                     fetch, check)
+        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
+    if not context.check_mode:
+        result["state"] = "deleted"
+    return result
+
+
+def summarize(plane, anchor_live, health=True):
+    """What ``cluster_info`` says of one control plane."""
+    spec = settings.recorded_settings(anchor_live) or {}
+    sts = plane.statefulset()
+    status = (sts or {}).get("status") or {}
+    ready, state = statefulset_rollout(sts, None)
+    ca_secret = plane.client.get(SECRET, plane.names["ca"], plane.namespace)
+    kubeconfig_secret = plane.client.get(SECRET, plane.names["kubeconfig"], plane.namespace)
+    ca_expires = pki.not_valid_after(secret_bytes(ca_secret, "tls.crt") or b"")
+    text = secret_bytes(kubeconfig_secret, "value")
+    admin_expires = certificate_expiry(text) if text else None
+    svc = plane.client.get(SERVICE, workload_name(plane.name), plane.namespace)
+    summary = {
+        "name": plane.name,
+        "namespace": plane.namespace,
+        "engine": "native",
+        "version": spec.get("version"),
+        "ready": ready,
+        "state": state,
+        "replicas": spec.get("replicas"),
+        "ready_replicas": status.get("readyReplicas") or 0,
+        "updated_replicas": status.get("updatedReplicas") or 0,
+        "service_type": (spec.get("service") or {}).get("type"),
+        "external_address": spec.get("external_address"),
+        "api_endpoint": plane.endpoint(),
+        "cluster_ip": ((svc or {}).get("spec") or {}).get("clusterIP"),
+        "kubeconfig_secret": plane.names["kubeconfig"],
+        "ca_expires": format_time(ca_expires),
+        "admin_certificate_expires": format_time(admin_expires),
+        "settings": spec,
+    }
+    if health and ca_secret is not None:
+        summary["api"] = hosted_health(plane, server=summary["api_endpoint"])
+    return summary

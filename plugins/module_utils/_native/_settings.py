@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A native control plane's settings: their defaults, the record the anchor keeps, how options
+merge into it, and what the native engine refuses in them.
+
+The settings are the options in the anchor's shape (``spec``): an option left out keeps the value
+the control plane has, so a run that names only ``version`` upgrades without touching the rest.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import ipaddress
+import json
+import re
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
+from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import DEFAULT_IMAGE_REPOSITORY
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
+
+SPEC_KEY = "spec.json"
+# The Secret key of a kine data source URL: the key k0smotron reads too, so Secrets serve both engines.
+DATASOURCE_KEY = "K0SMOTRON_KINE_DATASOURCE_URL"
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}"
+                       r"[a-zA-Z0-9])?)*$")
+_URL_FORBIDDEN = ('"', "\\", "\n", "\r")
+
+# Settings and their defaults: what a control plane is when an option was never given.
+DEFAULTS = {
+    "version": None,
+    "replicas": 1,
+    "image": DEFAULT_IMAGE_REPOSITORY,
+    "external_address": None,
+    "service": {"type": "ClusterIP", "api_port": 30443, "konnectivity_port": 30132},
+    "persistence": {"type": "emptyDir", "host_path": None, "persistent_volume_claim": None,
+                    "auto_delete_pvcs": False},
+    "storage": {"type": "kine", "kine_data_source_secret_name": None},
+    "k0s_config": {},
+    "resources": {},
+    "node_selector": {},
+    "tolerations": [],
+    "priority_class_name": None,
+    "control_plane_flags": [],
+    "pki": {"key_type": "rsa", "key_size": 2048, "ca_validity_days": 3650},
+    "labels": {},
+    "annotations": {},
+}
+
+
+# Settings given whole (a new value replaces the old); the other dict settings merge key by key.
+FREE_FORM = ("k0s_config", "resources", "node_selector", "labels", "annotations")
+
+
+def merge_settings(recorded, given):
+    """The settings to apply: defaults, overlaid by what the anchor recorded, by the options given.
+
+    An option left out keeps the value the control plane has (so a run that omits ``storage``
+    never switches the datastore); a sub-option left out of a given dict keeps its value too.
+    """
+    settings = copy.deepcopy(DEFAULTS)
+    for source in (recorded or {}, given):
+        for key, value in source.items():
+            if key not in settings or value is None:
+                continue
+            if isinstance(settings[key], dict) and key not in FREE_FORM:
+                for sub, sub_value in value.items():
+                    if sub_value is not None:
+                        settings[key][sub] = copy.deepcopy(sub_value)
+            else:
+                settings[key] = copy.deepcopy(value)
+    return settings
+
+
+def recorded_settings(anchor):
+    """The settings stored in an anchor ConfigMap, or None."""
+    text = ((anchor or {}).get("data") or {}).get(SPEC_KEY)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise FleetError(
+            "ConfigMap '%s' does not hold readable settings." % (anchor.get("metadata") or {}).get("name"),
+            hint="It is the control plane's anchor; restore it from a backup, or delete the control plane.")
+
+
+def uses_external_datastore(spec):
+    return bool((spec.get("storage") or {}).get("kine_data_source_secret_name"))
+
+
+def _is_address(value):
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(_HOSTNAME.match(value))
+
+
+def given_settings(params):
+    """The settings the options give, in the anchor's shape; None where an option was left out."""
+    storage = params.get("storage")
+    given = {
+        "version": k0s.release(params["version"]) if params.get("version") else None,
+        "replicas": params.get("replicas"),
+        "image": params.get("image"),
+        "external_address": params.get("external_address"),
+        "service": params.get("service"),
+        "persistence": params.get("persistence"),
+        "storage": ({"type": storage.get("type"),
+                     "kine_data_source_secret_name": storage.get("kine_data_source_secret_name")}
+                    if storage else None),
+        "k0s_config": params.get("k0s_config"),
+        "resources": params.get("resources"),
+        "node_selector": params.get("node_selector"),
+        "tolerations": params.get("tolerations"),
+        "priority_class_name": params.get("priority_class_name"),
+        "control_plane_flags": params.get("control_plane_flags"),
+        "pki": params.get("pki"),
+        "labels": params.get("labels"),
+        "annotations": params.get("annotations"),
+    }
+    return given
+
+
+def validate_options(options):
+    """What the native engine refuses in the options, before any API call (the runner checked the rest)."""
+    address = options.get("external_address")
+    if address is not None and not _is_address(address):
+        raise FleetError(
+            "external_address '%s' is not a host name or an IP address." % address,
+            hint="Give the address alone, without scheme or port (for example 192.0.2.10 or cp.example.com); "
+                 "the port is service.api_port.")
+    storage = options.get("storage") or {}
+    if storage.get("type") and storage["type"] != "kine":
+        raise FleetError(
+            "storage.type=%s is not offered by the native engine yet." % storage["type"],
+            hint="Use storage.type: kine (SQLite in the pod for one replica, or an external PostgreSQL/MySQL "
+                 "through kine_data_source_secret_name), or engine: k0smotron for etcd and NATS.")
+    if storage.get("etcd"):
+        raise FleetError("storage.etcd is a k0smotron engine option.", hint="Drop it, or use engine: k0smotron.")
+    if storage.get("kine_data_source_url") is not None:
+        validate_datasource_url("storage.kine_data_source_url", storage["kine_data_source_url"])
+    key = options.get("pki") or {}
+    if key.get("key_type") or key.get("key_size"):
+        key_type = key.get("key_type") or "rsa"
+        pki.validate_key("pki", key_type, key.get("key_size") or (2048 if key_type == "rsa" else 256))
+    if key.get("ca_validity_days") is not None and not 1 <= key["ca_validity_days"] <= 36500:
+        raise FleetError("pki.ca_validity_days must be between 1 and 36500, got %d." % key["ca_validity_days"],
+                         hint="The default, 3650 (ten years), is what k0s itself uses for its CAs.")
+
+
+def validate_datasource_url(where, url):
+    if "://" not in url:
+        raise FleetError("%s is not a data source URL." % where,
+                         hint="Write it as kine expects, for example postgres://USER:PASSWORD@HOST:5432/DB or "
+                              "mysql://USER:PASSWORD@tcp(HOST:3306)/DB.")
+    if any(c in url for c in _URL_FORBIDDEN):
+        raise FleetError("%s holds a quote, a backslash or a line break, which the k0s configuration cannot "
+                         "carry." % where,
+                         hint="Percent-encode those characters in the URL (for example %22 for a quote).")
+
+
+def validate_settings(spec, recorded):
+    """What can be judged once the options are merged with the control plane's recorded settings."""
+    if not spec.get("version"):
+        raise FleetError(
+            "version is required to create a control plane.",
+            hint="Pin the control plane's k0s version, for example version: v1.36.3+k0s.0.")
+    if spec["replicas"] > 1 and not uses_external_datastore(spec):
+        raise FleetError(
+            "replicas=%d needs an external datastore: kine's SQLite lives in one pod." % spec["replicas"],
+            hint="Set storage.kine_data_source_secret_name (a Secret with key %s holding a PostgreSQL or MySQL "
+                 "URL), or use replicas: 1." % DATASOURCE_KEY)
+    if recorded and recorded.get("version"):
+        problem = k0s.upgrade_problem(recorded["version"], spec["version"])
+        if problem:
+            raise FleetError(
+                "Cannot change the control plane's version: %s." % problem,
+                hint="Keep version %s, or restore the hosted cluster from a backup to go back." % recorded["version"]
+                if "downgrade" in problem else "Upgrade one minor version per run (for example v1.35.x, then v1.36.x).")

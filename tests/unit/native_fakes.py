@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Test doubles for the native engine: a management cluster with no operator, only Kubernetes'
+own controllers (a StatefulSet controller that makes the pods ready a few reads later, and the
+garbage collector), and the hosted cluster's own API (Secrets in kube-system, /readyz, nodes).
+
+What these prove is proven again against real API servers (tests/integration/targets/native,
+with kube-controller-manager's garbage collector and a hosted kube-apiserver) and on real k0s.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources
+from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeHostedAPI, FakeManagementAPI, _key
+
+NODE = {"metadata": {"name": "mgmt-1"}, "status": {"addresses": [
+    {"type": "InternalIP", "address": "10.0.0.5"}, {"type": "Hostname", "address": "mgmt-1"}]}}
+
+
+class FakeNativeHostedAPI(FakeHostedAPI):
+    """A hosted cluster's API as the native engine uses it: token Secrets by label, /readyz, nodes."""
+
+    def __init__(self):
+        super(FakeNativeHostedAPI, self).__init__()
+        self.clients_made = 0
+        self.nodes = []
+
+    def _reach(self):
+        if not self.reachable:
+            raise FakeHostedAPI.unreachable()
+
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
+        self.calls.append(("list", resource.plural, namespace))
+        self._reach()
+        if resource is resources.NODE:
+            return copy.deepcopy(self.nodes)
+        wanted = dict(part.split("=", 1) for part in (label_selector or "").split(",") if part)
+        return [copy.deepcopy(o) for (plural, ns, _name), o in sorted(self.objects.items())
+                if plural == resource.plural and (namespace is None or ns == namespace)
+                and all((o["metadata"].get("labels") or {}).get(k) == v for k, v in wanted.items())]
+
+    def create(self, resource, obj):
+        self.calls.append(("create", resource.plural, obj["metadata"]["name"]))
+        self._reach()
+        self.objects[_key(resource, obj["metadata"].get("namespace"), obj["metadata"]["name"])] = copy.deepcopy(obj)
+        return copy.deepcopy(obj)
+
+    def delete(self, resource, name, namespace=None, propagation="Background"):
+        self.calls.append(("delete", resource.plural, name))
+        self._reach()
+        return self.objects.pop(_key(resource, namespace, name), None) is not None
+
+    def get_raw(self, path, verb="get", resource=None):
+        self.calls.append(("get", path, None))
+        self._reach()
+        return "ok"
+
+
+class FakeNativeAPI(FakeManagementAPI):
+    """A management cluster without k0smotron: only the StatefulSet controller and garbage collection."""
+
+    def __init__(self, polls_until_ready=2):
+        super(FakeNativeAPI, self).__init__(polls_until_ready=polls_until_ready)
+        self.crd_installed = False
+        self.hosted = FakeNativeHostedAPI()
+        self.nodes = [copy.deepcopy(NODE)]
+
+    def _operator_tick(self, resource, namespace, name):
+        key = _key(resource, namespace, name)
+        obj = self.objects.get(key)
+        if resource is not resources.STATEFULSET or obj is None:
+            return
+        self._polls[key] = self._polls.get(key, 0) + 1
+        status = obj.setdefault("status", {})
+        generation = obj["metadata"]["generation"]
+        if status.get("observedGeneration") != generation and self._polls[key] > self.polls_until_ready:
+            replicas = obj["spec"].get("replicas", 1)
+            revision = "r%d" % generation
+            obj["status"] = {"observedGeneration": generation, "replicas": replicas, "readyReplicas": replicas,
+                             "updatedReplicas": replicas, "currentRevision": revision, "updateRevision": revision}
+
+    def _roll_statefulset(self, statefulset):
+        """The StatefulSet controller, in _operator_tick."""
+
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
+        if resource is resources.NODE:
+            self.calls.append(("list", resource.plural, None))
+            return copy.deepcopy(self.nodes)
+        return super(FakeNativeAPI, self).list(resource, namespace, label_selector, field_selector)
+
+    def apply(self, resource, obj, dry_run=False, force=False, **kwargs):
+        live = super(FakeNativeAPI, self).apply(resource, obj, dry_run=dry_run, force=force, **kwargs)
+        if not dry_run:
+            self._polls[_key(resource, obj["metadata"]["namespace"], obj["metadata"]["name"])] = 0
+        return live
+
+    def delete(self, resource, name, namespace=None, propagation="Background"):
+        deleted = super(FakeNativeAPI, self).delete(resource, name, namespace, propagation)
+        # The garbage collector: what the deleted object owned goes too (at once, in this fake).
+        gone = [name]
+        while gone:
+            owner = gone.pop()
+            for key, other in list(self.objects.items()):
+                if any(ref.get("name") == owner for ref in other["metadata"].get("ownerReferences") or []):
+                    del self.objects[key]
+                    gone.append(key[2])
+        return deleted

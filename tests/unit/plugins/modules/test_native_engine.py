@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) k0smotron.fleet contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The modules with the default engine (native), against a management cluster with no operator."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import stat
+
+import yaml
+
+from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info, join_token, kubeconfig
+from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeStatusError, translate_api_error
+
+BASE = dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.2")
+OBJECTS = ["ConfigMap/kmc-shop-1", "Service/kmc-shop-1", "Secret/shop-1-ca", "Secret/shop-1-proxy", "Secret/shop-1-sa",
+           "ConfigMap/kmc-shop-1-config", "StatefulSet/kmc-shop-1"]
+
+
+def made(api, kind):
+    return sorted(k[2] for k in api.objects if k[0] == kind)
+
+
+def no_private_key_in(result):
+    text = json.dumps(result)
+    assert "PRIVATE KEY" not in text and "tls.key\": \"LS0t" not in text
+
+
+def create(run_module, **options):
+    result, failed = run_module(cluster.main, dict(BASE, **options))
+    assert not failed, result
+    return result
+
+
+def test_create_makes_every_object_in_order_and_waits_until_ready(run_module, native_api):
+    result = create(run_module)
+    assert result["changed"] is True and result["changes"] == OBJECTS
+    assert result["ready"] is True and result["api"]["ready"] is True
+    assert result["api_endpoint"] == "https://kmc-shop-1.edge.svc:30443"
+    assert made(native_api, "secrets") == ["shop-1-ca", "shop-1-proxy", "shop-1-sa"]
+    no_private_key_in(result)
+    # Everything is owned by the anchor.
+    for key, obj in native_api.objects.items():
+        if key[2] != "kmc-shop-1" or key[0] != "configmaps":
+            assert obj["metadata"]["ownerReferences"][0]["name"] == "kmc-shop-1"
+
+
+def test_a_second_run_changes_nothing_and_writes_nothing(run_module, native_api):
+    create(run_module)
+    native_api.calls[:] = []
+    result = create(run_module)
+    assert result["changed"] is False and result["changes"] == []
+    assert native_api.writes() == []
+
+
+def test_check_mode_predicts_every_object_writes_none_and_hides_keys(run_module, native_api):
+    result = create(run_module, _ansible_check_mode=True, _ansible_diff=True)
+    assert result["changed"] is True and native_api.writes() == []
+    assert sorted(result["diff"]["after"]) == sorted(OBJECTS)
+    assert result["diff"]["after"]["Secret/shop-1-ca"]["data"]["tls.key"] == "(hidden)"
+    assert result["diff"]["before"]["Secret/shop-1-ca"] == {}
+    no_private_key_in(result)
+
+
+def test_a_label_change_applies_without_new_key_material(run_module, native_api):
+    create(run_module)
+    ca_before = native_api.objects[("secrets", "edge", "shop-1-ca")]["data"]
+    result = create(run_module, labels={"site": "shop-1"})
+    assert result["changed"] is True
+    assert native_api.objects[("secrets", "edge", "shop-1-ca")]["data"] == ca_before
+    assert native_api.objects[("statefulsets", "edge", "kmc-shop-1")]["metadata"]["labels"]["site"] == "shop-1"
+
+
+def test_options_of_the_other_engine_are_refused_before_any_call(run_module, native_api):
+    result, failed = run_module(cluster.main, dict(BASE, patches=[{"target": {"kind": "Service"}}]))
+    assert failed and "Option 'patches' is a k0smotron Cluster field" in result["msg"]
+    assert "engine: k0smotron" in result["msg"]
+    assert native_api.calls == []
+
+
+def test_a_skipped_minor_is_refused_before_any_write(run_module, native_api):
+    create(run_module)
+    native_api.calls[:] = []
+    result, failed = run_module(cluster.main, dict(BASE, version="v1.38.0+k0s.0"))
+    assert failed and "skips a minor version" in result["msg"]
+    assert native_api.writes() == [] and result["changed"] is False
+
+
+def test_a_failure_after_the_first_write_reports_changed(run_module, native_api):
+    boom = translate_api_error(FakeStatusError(500, "InternalError", "etcd is down"), "patch", "services",
+                               "kmc-shop-1", "edge", native_api.host)
+    original = native_api.apply
+
+    def apply(resource, obj, dry_run=False, force=False, **kwargs):
+        if resource.kind == "Service" and not dry_run:
+            raise boom
+        return original(resource, obj, dry_run=dry_run, force=force, **kwargs)
+
+    native_api.apply = apply
+    result, failed = run_module(cluster.main, dict(BASE))
+    assert failed and "etcd is down" in result["msg"]
+    assert result["changed"] is True  # the anchor was made
+
+
+def test_delete_removes_the_anchor_and_what_it_owns(run_module, native_api):
+    create(run_module)
+    result, failed = run_module(cluster.main, dict(BASE, state="absent", _ansible_diff=True))
+    assert not failed, result
+    assert result["changed"] is True and result["state"] == "deleted"
+    assert result["diff"]["before"] == {"ConfigMap/kmc-shop-1": "present"}
+    assert native_api.objects == {}
+    result, failed = run_module(cluster.main, dict(BASE, state="absent"))
+    assert not failed and result["changed"] is False
+
+
+def test_cluster_info_summarizes_without_secrets(run_module, native_api):
+    create(run_module)
+    result, failed = run_module(cluster_info.main, dict(namespace="edge"))
+    assert not failed, result
+    [summary] = result["clusters"]
+    assert summary["engine"] == "native" and summary["ready"] is True and summary["version"] == "v1.36.3+k0s.2"
+    assert summary["api"]["ready"] is True and summary["ca_expires"]
+    no_private_key_in(result)
+
+
+def test_kubeconfig_is_written_0600_once_and_reused(run_module, native_api, tmp_path):
+    create(run_module)
+    dest = str(tmp_path / "shop-1.kubeconfig")
+    args = dict(cluster="shop-1", namespace="edge", dest=dest, server="https://192.0.2.10:30443")
+    result, failed = run_module(kubeconfig.main, args)
+    assert not failed, result
+    assert result["changed"] is True and result["renewed"] is True and result["context"] == "shop-1"
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    config = yaml.safe_load(open(dest).read())
+    assert config["clusters"][0]["cluster"]["server"] == "https://192.0.2.10:30443"
+    no_private_key_in(result)
+    result, failed = run_module(kubeconfig.main, args)
+    assert not failed and result["changed"] is False and result["renewed"] is False
+
+
+def test_tokens_are_minted_in_the_hosted_cluster_reused_and_revoked(run_module, native_api, tmp_path):
+    create(run_module)
+    dest = str(tmp_path / "h1.token")
+    args = dict(cluster="shop-1", namespace="edge", name="h1", dest=dest)
+    result, failed = run_module(join_token.main, args)
+    assert not failed, result
+    assert result["minted"] is True and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    [secret_key] = [k for k in native_api.hosted.objects if k[2].startswith("bootstrap-token-")]
+    assert secret_key[2] == "bootstrap-token-" + result["token_id"]
+    token = open(dest).read().strip()
+    assert token not in json.dumps(result)
+    result, failed = run_module(join_token.main, args)
+    assert not failed and result["changed"] is False and result["minted"] is False
+    result, failed = run_module(join_token.main, dict(args, state="absent"))
+    assert not failed and result["changed"] is True and result["revoked"] == [secret_key[2][len("bootstrap-token-"):]]
+    assert native_api.hosted.objects == {} and not os.path.exists(dest)
+
+
+def test_a_batch_of_tokens_signs_one_admin_certificate_per_control_plane(run_module, native_api, tmp_path):
+    create(run_module)
+    native_api.hosted.clients_made = 0
+    entries = [dict(name="h%d" % n, dest=str(tmp_path / ("h%d.token" % n))) for n in range(5)]
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", tokens=entries))
+    assert not failed, result
+    assert [r["minted"] for r in result["tokens"]] == [True] * 5
+    assert native_api.hosted.clients_made == 1
+    assert len([k for k in native_api.hosted.objects if k[2].startswith("bootstrap-token-")]) == 5
+
+
+def test_a_renewed_token_revokes_the_one_it_replaced(run_module, native_api, tmp_path):
+    create(run_module)
+    args = dict(cluster="shop-1", namespace="edge", name="h1", dest=str(tmp_path / "h1.token"))
+    first, _failed = run_module(join_token.main, args)
+    second, failed = run_module(join_token.main, dict(args, force=True))
+    assert not failed and second["minted"] is True and second["replaced_because"] == "force=true"
+    names = [k[2] for k in native_api.hosted.objects]
+    assert names == ["bootstrap-token-" + second["token_id"]] and first["token_id"] != second["token_id"]
