@@ -41,15 +41,16 @@ class ChangeLog:
     def labels(self):
         return [change.label for change in self.changes]
 
-    def diff(self, per_object=True):
-        """``{"before": ..., "after": ...}`` of the changes: keyed by object label, or, with
-        ``per_object=False``, the first object's own before and after (an engine whose whole state
-        is one object)."""
+    def diff(self, per_object=True, start=0):
+        """``{"before": ..., "after": ...}`` of the changes (from the ``start``-th on): keyed by
+        object label, or, with ``per_object=False``, the first object's own before and after (an
+        engine whose whole state is one object)."""
+        changes = self.changes[start:]
         if not per_object:
-            first = self.changes[0] if self.changes else Change(None, {}, {})
+            first = changes[0] if changes else Change(None, {}, {})
             return dict(before=first.before or {}, after=first.after or {})
         before, after = {}, {}
-        for change in self.changes:
+        for change in changes:
             before[change.label] = change.before or {}
             if change.after is not None:
                 after[change.label] = change.after

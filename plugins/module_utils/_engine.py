@@ -16,7 +16,8 @@ The contract, for engine authors:
   ``changed``, ``diff`` and check mode are the runner's; an engine writes nothing in check mode;
 * every secret value an engine reads or makes is passed to ``context.protect`` at once;
 * an engine raises ``FleetError`` for anything a user can act on, and nothing else on purpose;
-* waits use ``context.waiter()``, which reports progress and bounds the time.
+* waits use ``context.waiter()``, which reports progress and bounds the time; a control plane's
+  own wait is a ``Watch`` the runner polls, so that many control planes are waited for together.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import abc
+import time
 from collections import namedtuple
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils._apply import Applier, ChangeLog
@@ -45,7 +47,8 @@ class EngineContext:
     """What an engine may use of the run: the management API, check mode, masking, warnings, waits."""
 
     def __init__(self, client_factory, check_mode=False, protect=None, warn=None, progress=None,
-                 wait_timeout=600, wait_sleep=5, hosted_api_url=None, request_timeout=30, force_conflicts=False):
+                 wait_timeout=600, wait_sleep=5, hosted_api_url=None, request_timeout=30, force_conflicts=False,
+                 clock=None):
         self._client_factory = client_factory
         self._client = None
         self.check_mode = check_mode
@@ -57,6 +60,7 @@ class EngineContext:
         self.hosted_api_url = hosted_api_url
         self.request_timeout = request_timeout
         self.force_conflicts = force_conflicts
+        self.clock = clock or time.monotonic
         self.changes = ChangeLog()
 
     @property
@@ -72,7 +76,28 @@ class EngineContext:
 
     def waiter(self, timeout=None, sleep=None):
         return Waiter(timeout=self.wait_timeout if timeout is None else timeout,
-                      sleep=self.wait_sleep if sleep is None else sleep, progress=self.progress)
+                      sleep=self.wait_sleep if sleep is None else sleep, progress=self.progress, clock=self.clock)
+
+
+class Watch(abc.ABC):
+    """What a wait for one control plane looks at: the runner polls many of these in one loop.
+
+    ``what`` names it ("control plane edge/shop-1 to be ready"); ``hint`` is what a timeout suggests.
+    """
+
+    what = None
+    hint = None
+
+    @abc.abstractmethod
+    def poll(self):
+        """One look: ``(done, state)``, ``state`` a short text of where things stand."""
+
+    def explain(self, timeout):
+        """Add what stands in the way to ``timeout`` (a ``WaitTimeout``): message, hint, details."""
+
+    def finish(self):
+        """The facts to add to the result once done (the hosted API's health, for example)."""
+        return {}
 
 
 class Engine(abc.ABC):
@@ -87,6 +112,15 @@ class Engine(abc.ABC):
 
     def __init__(self, context):
         self.context = context
+        self._watches = {}
+
+    def _expect(self, request, watch):
+        """Remember what a wait for ``request`` looks at (None: nothing to wait for)."""
+        self._watches[(request.namespace, request.name)] = watch
+
+    def watch(self, request):
+        """The ``Watch`` of the last ``apply_cluster``/``delete_cluster`` of ``request``, or None."""
+        return self._watches.pop((request.namespace, request.name), None)
 
     @abc.abstractmethod
     def validate_cluster(self, request):
@@ -94,11 +128,12 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def apply_cluster(self, request):
-        """Create or change the control plane; wait when ``request.wait``. The result's facts."""
+        """Create or change the control plane, without waiting: the result's facts. What a wait
+        would look at is left for ``watch(request)`` (nothing in check mode)."""
 
     @abc.abstractmethod
     def delete_cluster(self, request):
-        """Delete the control plane and, when ``request.wait``, wait until it is gone."""
+        """Delete the control plane, without waiting; ``watch(request)`` then watches it go."""
 
     @abc.abstractmethod
     def describe_clusters(self, query):

@@ -116,6 +116,11 @@ class FleetModule:
         return self.ansible.params
 
     @property
+    def argument_spec(self):
+        """Every option of the module, the shared ones included."""
+        return self.ansible.argument_spec
+
+    @property
     def check_mode(self):
         return self.ansible.check_mode
 

@@ -78,3 +78,34 @@ class Waiter:
                     wait_progress=self.history,
                 )
             self._sleeper(min(self.sleep, remaining))
+
+    def until_all(self, what, watches):
+        """Poll every watch in each round until all are done or ``timeout`` has passed, so that N
+        waits take as long as the slowest, not N times as long. ``what`` names them all in the
+        progress lines ("3 control planes").
+
+        ``watches`` have ``what`` and ``poll() -> (done, state)``. Returns one entry per watch, in
+        order: ``{"done", "state", "elapsed" (when it was seen done, or the time waited),
+        "history"}``. Never raises for a watch that did not finish: the caller reports each one.
+        """
+        start = self._start = self._clock()
+        deadline = start + self.timeout
+        outcomes = [{"done": False, "state": None, "elapsed": 0.0, "history": []} for _watch in watches]
+        while True:
+            for watch, outcome in zip(watches, outcomes):
+                if outcome["done"]:
+                    continue
+                done, state = watch.poll()
+                elapsed = self._clock() - start
+                outcome.update(done=done, state=state, elapsed=round(elapsed, 1))
+                if not outcome["history"] or outcome["history"][-1]["state"] != state:
+                    outcome["history"].append({"elapsed": round(elapsed, 1), "state": state})
+            now = self._clock()
+            self.elapsed = now - start
+            pending = [w.what for w, o in zip(watches, outcomes) if not o["done"]]
+            self._record(what, self.elapsed, "%d of %d done%s" % (
+                len(watches) - len(pending), len(watches), ("; still waiting for " + pending[0] + (
+                    " and %d more" % (len(pending) - 1) if len(pending) > 1 else "")) if pending else ""))
+            if not pending or deadline - now <= 0:
+                return outcomes
+            self._sleeper(min(self.sleep, deadline - now))

@@ -51,8 +51,8 @@ options:
     description:
       - Name of the hosted cluster. k0smotron derives Service and StatefulSet names from it (C(kmc-NAME)),
         so it must be a DNS-1123 label.
+      - Required unless O(clusters) is given.
     type: str
-    required: true
   namespace:
     description:
       - Namespace of the Cluster in the management cluster.
@@ -291,6 +291,24 @@ options:
       - Take over fields that another field manager (kubectl, another tool) owns, instead of failing.
     type: bool
     default: false
+  clusters:
+    description:
+      - Many control planes in one run. Each entry takes this module's options (O(name) required; not the
+        connection, engine and wait options), and the options given beside O(clusters) apply to every entry
+        that leaves them out.
+      - Every entry is checked before any change. All are declared first, then waited for together in one
+        bounded wait of O(wait_timeout), so N control planes take about as long as the slowest one.
+      - A control plane that fails (a refused option, an API error, a timeout) is reported in its own entry of
+        RV(clusters) with its diagnosis; the others go on, and the task fails at the end naming every failed one.
+    type: list
+    elements: dict
+  parallel:
+    description:
+      - With O(clusters), how many control planes change at once, each group declared and waited for before
+        the next starts; V(0) changes all at once.
+      - For upgrades, a small number keeps most sites' control planes serving while a few roll.
+    type: int
+    default: 0
 notes:
   - With O(engine=native), O(state=absent) deletes the anchor ConfigMap in the foreground, so the management
     cluster's garbage collector deletes every object it owns (and the control plane's tokens with the hosted
@@ -363,9 +381,65 @@ EXAMPLES = r"""
         name: shop-0043
         namespace: edge
         version: v1.36.3+k0s.0
+
+- name: Three sites' control planes at once, waited for together
+  k0smotron.fleet.cluster:
+    namespace: edge
+    version: v1.36.3+k0s.2
+    service:
+      type: NodePort
+    clusters:
+      - name: shop-0101
+        service:
+          type: NodePort
+          api_port: 30443
+          konnectivity_port: 30132
+      - name: shop-0102
+        service:
+          type: NodePort
+          api_port: 30444
+          konnectivity_port: 30133
+      - name: shop-0103
+        labels:
+          site: shop-0103
+        service:
+          type: NodePort
+          api_port: 30445
+          konnectivity_port: 30134
+  register: shops
+
+- name: Upgrade the fleet's control planes two at a time
+  k0smotron.fleet.cluster:
+    namespace: edge
+    version: v1.37.0+k0s.0
+    parallel: 2
+    clusters: "{{ shop_names | map('community.general.dict_kv', 'name') | list }}"
 """
 
 RETURN = r"""
+clusters:
+  description:
+    - With O(clusters), one result per entry, in order, with the keys a single control plane's result has
+      (RV(ready), RV(state), RV(api_endpoint), RV(waited), RV(ready_seconds)...) and its RV(clusters[].name) and
+      RV(clusters[].namespace); a failed entry has C(failed), C(msg) and its diagnosis instead.
+  returned: with O(clusters)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The control plane's name.
+      type: str
+      sample: shop-0101
+    namespace:
+      description: Its namespace.
+      type: str
+      sample: edge
+ready_seconds:
+  description:
+    - Seconds from the start of this control plane's declaration until it was seen ready.
+  returned: when the module waited and the control plane became ready
+  type: float
+  sample: 21.4
 cluster:
   description:
     - The Cluster as the API returned it, with a kine data source URL masked. Empty after deletion.
@@ -457,7 +531,7 @@ wait_progress:
 from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
+    name=dict(type="str"),
     namespace=dict(type="str", default="default"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     version=dict(type="str"),
@@ -504,11 +578,14 @@ ARGUMENT_SPEC = dict(
     annotations=dict(type="dict"),
     spec=dict(type="dict"),
     force_conflicts=dict(type="bool", default=False),
+    clusters=dict(type="list", elements="dict"),
+    parallel=dict(type="int", default=0),
 )
 
 
 def main():
-    run_module("cluster", ARGUMENT_SPEC, wait=True)
+    run_module("cluster", ARGUMENT_SPEC, wait=True, required_one_of=[("name", "clusters")],
+               mutually_exclusive=[("name", "clusters")])
 
 
 if __name__ == "__main__":

@@ -97,5 +97,8 @@ def native_api(monkeypatch):
         return api.hosted
 
     monkeypatch.setattr(client_module.ManagementClient, "from_kubeconfig", classmethod(hosted))
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    # Waits take no time: sleeping moves a clock of the test's own.
+    clock = {"now": 1000.0}
+    monkeypatch.setattr("time.monotonic", lambda: clock["now"])
+    monkeypatch.setattr("time.sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
     return api

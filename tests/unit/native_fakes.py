@@ -17,7 +17,13 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources
-from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeHostedAPI, FakeManagementAPI, _key
+from ansible_collections.k0smotron.fleet.tests.unit.fakes import (
+    FakeHostedAPI,
+    FakeManagementAPI,
+    FakeStatusError,
+    _key,
+    translate_api_error,
+)
 
 NODE = {"metadata": {"name": "mgmt-1"}, "status": {"addresses": [
     {"type": "InternalIP", "address": "10.0.0.5"}, {"type": "Hostname", "address": "mgmt-1"}]}}
@@ -70,6 +76,8 @@ class FakeNativeAPI(FakeManagementAPI):
         self.crd_installed = False
         self.hosted = FakeNativeHostedAPI()
         self.nodes = [copy.deepcopy(NODE)]
+        # StatefulSets whose pods never become ready (an image that cannot be pulled, say).
+        self.never_ready = set()
 
     def _operator_tick(self, resource, namespace, name):
         key = _key(resource, namespace, name)
@@ -79,7 +87,9 @@ class FakeNativeAPI(FakeManagementAPI):
         self._polls[key] = self._polls.get(key, 0) + 1
         status = obj.setdefault("status", {})
         generation = obj["metadata"]["generation"]
-        if status.get("observedGeneration") != generation and self._polls[key] > self.polls_until_ready:
+        if name in self.never_ready:
+            obj["status"] = {"observedGeneration": generation, "replicas": 1, "readyReplicas": 0}
+        elif status.get("observedGeneration") != generation and self._polls[key] > self.polls_until_ready:
             replicas = obj["spec"].get("replicas", 1)
             revision = "r%d" % generation
             obj["status"] = {"observedGeneration": generation, "replicas": replicas, "readyReplicas": replicas,
@@ -95,10 +105,27 @@ class FakeNativeAPI(FakeManagementAPI):
         return super(FakeNativeAPI, self).list(resource, namespace, label_selector, field_selector)
 
     def apply(self, resource, obj, dry_run=False, force=False, **kwargs):
+        if resource is resources.SERVICE:
+            self._allocate(obj)
         live = super(FakeNativeAPI, self).apply(resource, obj, dry_run=dry_run, force=force, **kwargs)
         if not dry_run:
             self._polls[_key(resource, obj["metadata"]["namespace"], obj["metadata"]["name"])] = 0
         return live
+
+    def _allocate(self, obj):
+        """Node ports are the whole cluster's: one another Service holds is refused, as the API server does."""
+        meta = obj["metadata"]
+        for (plural, namespace, name), other in self.objects.items():
+            if plural != "services" or (namespace, name) == (meta["namespace"], meta["name"]):
+                continue
+            taken = set(p.get("nodePort") for p in other["spec"].get("ports") or []) - {None}
+            for index, port in enumerate(obj["spec"].get("ports") or []):
+                if port.get("nodePort") in taken:
+                    self.calls.append(("apply-refused", "services", meta["name"]))
+                    raise translate_api_error(FakeStatusError(
+                        422, "Invalid", 'Service "%s" is invalid: spec.ports[%d].nodePort: Invalid value: %d: provided '
+                        "port is already allocated" % (meta["name"], index, port["nodePort"])),
+                        "patch", "services", meta["name"], meta["namespace"], self.host)
 
     def delete(self, resource, name, namespace=None, propagation="Background"):
         deleted = super(FakeNativeAPI, self).delete(resource, name, namespace, propagation)

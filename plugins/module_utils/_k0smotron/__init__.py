@@ -38,10 +38,14 @@ class K0smotronEngine(Engine):
         _cluster.validate_options(request.options, request.name, request.namespace)
 
     def apply_cluster(self, request):
-        return _cluster.present(self.context, request)
+        result, watch = _cluster.present(self.context, request)
+        self._expect(request, watch)
+        return result
 
     def delete_cluster(self, request):
-        return _cluster.absent(self.context, request)
+        result, watch = _cluster.absent(self.context, request)
+        self._expect(request, watch)
+        return result
 
     def describe_clusters(self, query):
         return _cluster.describe(self.context, query)

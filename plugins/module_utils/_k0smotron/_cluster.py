@@ -9,8 +9,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import FIELD_MANAGER
-from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError, WaitTimeout
+from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import Watch
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k0smotron import _cluster_object as model
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k0smotron import _cluster_status as status
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import describe_events, describe_pods
@@ -92,62 +95,70 @@ def explain(exc, lines):
                 "waits a minute), or act on the diagnosis.")
 
 
-def wait_ready(context, client, name, namespace, statefulset_generation=None, image=None):
-    """Wait until the Cluster is ready and, after a change to an existing one, its pods rolled.
+class ReadyWatch(Watch):
+    """Until the Cluster is ready and, after a change to an existing one, its pods rolled.
 
     ``image``: after a change of version or image, the image the StatefulSet must come to run.
     """
-    waiter = context.waiter()
-    what = "Cluster %s/%s to be ready" % (namespace, name)
-    # How long k0smotron may take to carry a change into the StatefulSet before we conclude
-    # the change does not touch it.
-    settle = max(10, 2 * context.wait_sleep)
-    last = {}
 
-    def fetch():
-        last["obj"] = client.get(CLUSTER, name, namespace)
-        return last["obj"]
+    hint = ("Raise wait_timeout if the site is slow (the k0s image is large, and k0smotron's readiness probe "
+            "waits a minute), or act on the diagnosis.")
 
-    def check(obj):
-        ready, state = status.readiness(obj)
-        if not ready or statefulset_generation is None:
+    def __init__(self, context, name, namespace, statefulset_generation=None, image=None, clock=time.monotonic):
+        self.client = context.client
+        self.name, self.namespace = name, namespace
+        self.statefulset_generation = statefulset_generation
+        self.image = image
+        # How long k0smotron may take to carry a change into the StatefulSet before we conclude
+        # the change does not touch it.
+        self.settle = max(10, 2 * context.wait_sleep)
+        self.what = "Cluster %s/%s to be ready" % (namespace, name)
+        self.obj = None
+        self._clock = clock
+        self._start = None
+
+    def poll(self):
+        if self._start is None:
+            self._start = self._clock()
+        self.obj = self.client.get(CLUSTER, self.name, self.namespace)
+        ready, state = status.readiness(self.obj)
+        if not ready or self.statefulset_generation is None:
             return ready, state
-        statefulset = client.get(STATEFULSET, model.statefulset_name(name), namespace)
-        return status.rollout(statefulset, statefulset_generation, waiter.seconds() >= settle, image)
+        statefulset = self.client.get(STATEFULSET, model.statefulset_name(self.name), self.namespace)
+        return status.rollout(statefulset, self.statefulset_generation,
+                              self._clock() - self._start >= self.settle, self.image)
 
-    try:
-        obj = waiter.until(what, fetch, check)
-    except WaitTimeout as exc:
-        lines, details = diagnose(client, name, namespace, last.get("obj"))
-        exc.details.update(details)
-        exc.details["cluster"] = model.redact(last.get("obj"))
-        explain(exc, lines)
-        raise
-    return obj, waiter
+    def explain(self, timeout):
+        lines, details = diagnose(self.client, self.name, self.namespace, self.obj)
+        timeout.details.update(details)
+        timeout.details["cluster"] = model.redact(self.obj)
+        explain(timeout, lines)
+
+    def finish(self):
+        ready, state = status.readiness(self.obj)
+        return dict(cluster=model.redact(self.obj), ready=ready, state=state, api_endpoint=status.api_endpoint(self.obj))
 
 
-def wait_gone(context, client, name, namespace):
-    """Wait until the Cluster and its control-plane pods are gone."""
-    waiter = context.waiter()
+class GoneWatch(Watch):
+    """Until the Cluster and its control-plane pods are gone."""
 
-    def fetch():
-        obj = client.get(CLUSTER, name, namespace)
-        pods = client.list(POD, namespace, label_selector=model.pod_selector(name)) if obj is None else None
-        return obj, pods
+    hint = ("Raise wait_timeout if the site is slow; a Cluster that stays has a finalizer that the k0smotron "
+            "operator removes once it cleaned up, so check that the operator runs.")
 
-    def check(found):
-        obj, pods = found
+    def __init__(self, context, name, namespace):
+        self.client = context.client
+        self.name, self.namespace = name, namespace
+        self.what = "Cluster %s/%s and its control plane to be deleted" % (namespace, name)
+
+    def poll(self):
+        obj = self.client.get(CLUSTER, self.name, self.namespace)
         if obj is not None:
             return False, "the Cluster is still present (finalizers: %s)" % ", ".join(
                 (obj.get("metadata") or {}).get("finalizers") or ["none"])
+        pods = self.client.list(POD, self.namespace, label_selector=model.pod_selector(self.name))
         if pods:
             return False, "%d control-plane pods still terminating" % len(pods)
         return True, "deleted"
-
-    waiter.until("Cluster %s/%s and its control plane to be deleted" % (namespace, name), fetch, check,
-                 hint="Raise wait_timeout if the site is slow; a Cluster that stays has a finalizer that the "
-                      "k0smotron operator removes once it cleaned up, so check that the operator runs.")
-    return waiter
 
 
 def refuse_label_change(current, planned):
@@ -181,17 +192,13 @@ def protect_all(context, *objs):
 
 def absent(context, request):
     result = dict(cluster={}, ready=False, state="the Cluster does not exist", waited=0.0)
-    client = context.client
-    current = client.get(CLUSTER, request.name, request.namespace)
+    current = context.client.get(CLUSTER, request.name, request.namespace)
     if current is None:
-        return result
+        return result, None
     protect_all(context, current)
     context.applier().delete(CLUSTER, request.name, request.namespace,
                              shown=model.redact(model.comparable(current)))
-    if request.wait and not context.check_mode:
-        waiter = wait_gone(context, client, request.name, request.namespace)
-        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
-    return result
+    return result, None if context.check_mode else GoneWatch(context, request.name, request.namespace)
 
 
 def present(context, request):
@@ -225,14 +232,11 @@ def present(context, request):
     obj = applier.commit(plan)
     protect_all(context, obj)
 
-    result = dict(waited=0.0)
-    if request.wait and not context.check_mode:
-        obj, waiter = wait_ready(context, client, name, namespace, statefulset_generation, image)
-        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
     ready, state = status.readiness(obj)
-    result.update(cluster=model.redact(obj), ready=ready, state=state, api_endpoint=status.api_endpoint(obj),
-                  kubeconfig_secret=model.kubeconfig_secret_name(name))
-    return result
+    result = dict(waited=0.0, cluster=model.redact(obj), ready=ready, state=state,
+                  api_endpoint=status.api_endpoint(obj), kubeconfig_secret=model.kubeconfig_secret_name(name))
+    watch = None if context.check_mode else ReadyWatch(context, name, namespace, statefulset_generation, image)
+    return result, watch
 
 
 def describe(context, query):

@@ -84,11 +84,14 @@ class NativeEngine(Engine):
         validate_options(request.options)
 
     def apply_cluster(self, request):
-        return _cluster.present(self.context, self._plane(request.name, request.namespace), request.options,
-                                request.wait)
+        result, watch = _cluster.present(self.context, self._plane(request.name, request.namespace), request.options)
+        self._expect(request, watch)
+        return result
 
     def delete_cluster(self, request):
-        return _cluster.absent(self.context, self._plane(request.name, request.namespace), request.wait)
+        result, watch = _cluster.absent(self.context, self._plane(request.name, request.namespace))
+        self._expect(request, watch)
+        return result
 
     def describe_clusters(self, query):
         client = self.context.client

@@ -22,9 +22,9 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._native._address i
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._anchor import anchor, owner_reference
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import datastore_secret, datastore_url
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._health import (
+    GoneWatch,
+    RolloutWatch,
     hosted_health,
-    wait_rollout,
-    warn_about_workers,
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._k0s_config import (
     api_url,
@@ -39,15 +39,13 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._native._key_mater
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._kubeconfig_secret import certificate_expiry
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import (
-    CLUSTER_LABEL,
     anchor_name,
     workload_name,
 )
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service import service
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service import check_node_ports, service
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._statefulset import config_hash, statefulset
 from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import (
     CONFIGMAP,
-    POD,
     SECRET,
     SERVICE,
     STATEFULSET,
@@ -55,7 +53,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import 
 from ansible_collections.k0smotron.fleet.plugins.module_utils._time import format_time
 
 
-def present(context, plane, options, wait):
+def present(context, plane, options):
     """Create or change the control plane ``plane`` to the cluster module's ``options``."""
     client = plane.client
     name, namespace = plane.name, plane.namespace
@@ -74,12 +72,15 @@ def present(context, plane, options, wait):
     if spec["service"]["type"] != "LoadBalancer":
         found_address = discover_external_address(context, client, spec, None)
 
+    svc_current = client.get(SERVICE, workload_name(name), namespace)
+    check_node_ports(client, service(name, namespace, spec, owner_reference(anchor(name, namespace, spec))),
+                     svc_current)
+
     applier = context.applier()
     anchor_live = applier.apply(CONFIGMAP, anchor(name, namespace, spec), anchor_live)
     owner = owner_reference(anchor_live)
 
-    svc_obj = service(name, namespace, spec, owner)
-    svc_live = applier.apply(SERVICE, svc_obj, client.get(SERVICE, svc_obj["metadata"]["name"], namespace))
+    svc_live = applier.apply(SERVICE, service(name, namespace, spec, owner), svc_current)
     cluster_ip = (svc_live.get("spec") or {}).get("clusterIP")
     if spec["service"]["type"] == "LoadBalancer":
         found_address = discover_external_address(context, client, spec, svc_live)
@@ -117,23 +118,17 @@ def present(context, plane, options, wait):
             "must keep their state." % name)
 
     result = dict(waited=0.0, external_address=found_address, api_endpoint=api_url(effective, name, namespace),
-                  kubeconfig_secret=plane.names["kubeconfig"], version=spec["version"], settings=spec)
-    if context.check_mode or not wait:
-        result.update(ready=False if context.check_mode else statefulset_rollout(sts_live)[0],
-                      state="not waited for")
-        return result
-
-    sts_live, waiter = wait_rollout(context, plane, generation_before if rolled else None)
-    result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history, ready=True,
-                  state="%d/%d control-plane replicas ready" % (spec["replicas"], spec["replicas"]))
-    health = hosted_health(plane, nodes=recorded is not None and recorded.get("version") != spec["version"],
-                           server=api_url(effective, name, namespace))
-    result["api"] = health
-    warn_about_workers(context, name, spec, health)
-    return result
+                  kubeconfig_secret=plane.names["kubeconfig"], version=spec["version"], settings=spec,
+                  ready=False if context.check_mode else statefulset_rollout(sts_live)[0], state="not waited for")
+    watch = None
+    if not context.check_mode:
+        watch = RolloutWatch(context, plane, spec, api_url(effective, name, namespace),
+                             generation_before if rolled else None,
+                             check_nodes=recorded is not None and recorded.get("version") != spec["version"])
+    return result, watch
 
 
-def absent(context, plane, wait):
+def absent(context, plane):
     """Delete the control plane: its anchor, and the garbage collector deletes what it owns."""
     result = dict(ready=False, state="the control plane does not exist", waited=0.0)
     applier = context.applier()
@@ -143,30 +138,8 @@ def absent(context, plane, wait):
     elif plane.statefulset() is not None:
         applier.delete(STATEFULSET, workload_name(plane.name), plane.namespace)
     else:
-        return result
-    if wait and not context.check_mode:
-        waiter = context.waiter()
-
-        def fetch():
-            return plane.anchor(), plane.statefulset(), plane.client.list(
-                POD, plane.namespace, label_selector="%s=%s" % (CLUSTER_LABEL, plane.name))
-
-        def check(found):
-            anchor_left, sts, pods = found
-            if sts is not None:
-                return False, "StatefulSet %s still present" % workload_name(plane.name)
-            if pods:
-                return False, "%d control-plane pods still terminating" % len(pods)
-            if anchor_left is not None:
-                return False, "the garbage collector is deleting the control plane's objects"
-            return True, "deleted"
-
-        waiter.until("control plane %s/%s and its objects to be deleted" % (plane.namespace, plane.name),
-                     fetch, check)
-        result.update(waited=round(waiter.elapsed, 1), wait_progress=waiter.history)
-    if not context.check_mode:
-        result["state"] = "deleted"
-    return result
+        return result, None
+    return result, None if context.check_mode else GoneWatch(plane)
 
 
 def summarize(plane, anchor_live, health=True):

@@ -2,7 +2,7 @@
 # Copyright (c) k0smotron.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Waiting for a native control plane, and saying how it is: the rollout, the hosted API's own
+"""Watching a native control plane come up or go, and saying how it is: the rollout, the hosted API's own
 answer (``/readyz``, its nodes), and, when a wait times out, what stands in the way."""
 
 from __future__ import absolute_import, division, print_function
@@ -10,33 +10,69 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
-from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError, WaitTimeout
+from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import Watch
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import describe_events, describe_pods, statefulset_rollout
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import selector_labels, workload_name
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import (
+    CLUSTER_LABEL,
+    selector_labels,
+    workload_name,
+)
 from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import EVENT, NODE, POD
 
 
-def wait_rollout(context, plane, generation_before):
-    waiter = context.waiter()
-    last = {}
+class RolloutWatch(Watch):
+    """Until every replica runs the current template and is ready; then the hosted API's own word."""
 
-    def fetch():
-        last["sts"] = plane.statefulset()
-        return last["sts"]
+    hint = "Raise wait_timeout if the management cluster is slow to pull the k0s image, or act on the diagnosis."
 
-    def check(sts):
-        return statefulset_rollout(sts, generation_before)
+    def __init__(self, context, plane, spec, server, generation_before=None, check_nodes=False):
+        self.context = context
+        self.plane = plane
+        self.spec = spec
+        self.server = server
+        self.generation_before = generation_before
+        self.check_nodes = check_nodes
+        self.what = "control plane %s/%s to be ready" % (plane.namespace, plane.name)
+        self.statefulset = None
 
-    try:
-        sts = waiter.until("control plane %s/%s to be ready" % (plane.namespace, plane.name), fetch, check)
-    except WaitTimeout as exc:
-        lines, details = diagnose(plane, last.get("sts"))
-        exc.msg = "%s Diagnosis: %s." % (exc.msg, "; ".join(lines))
-        exc.hint = "Raise wait_timeout if the management cluster is slow to pull the k0s image, or act on the " \
-                   "diagnosis."
-        exc.details.update(details)
-        raise
-    return sts, waiter
+    def poll(self):
+        self.statefulset = self.plane.statefulset()
+        return statefulset_rollout(self.statefulset, self.generation_before)
+
+    def explain(self, timeout):
+        lines, details = diagnose(self.plane, self.statefulset)
+        timeout.msg = "%s Diagnosis: %s." % (timeout.msg, "; ".join(lines))
+        timeout.hint = self.hint
+        timeout.details.update(details)
+
+    def finish(self):
+        replicas = self.spec["replicas"]
+        health = hosted_health(self.plane, nodes=self.check_nodes, server=self.server)
+        warn_about_workers(self.context, self.plane.name, self.spec, health)
+        return dict(ready=True, state="%d/%d control-plane replicas ready" % (replicas, replicas), api=health)
+
+
+class GoneWatch(Watch):
+    """Until the anchor, the StatefulSet and the pods are gone (the garbage collector deletes the rest)."""
+
+    def __init__(self, plane):
+        self.plane = plane
+        self.what = "control plane %s/%s and its objects to be deleted" % (plane.namespace, plane.name)
+
+    def poll(self):
+        plane = self.plane
+        if plane.statefulset() is not None:
+            return False, "StatefulSet %s still present" % workload_name(plane.name)
+        pods = plane.client.list(POD, plane.namespace, label_selector="%s=%s" % (CLUSTER_LABEL, plane.name))
+        if pods:
+            return False, "%d control-plane pods still terminating" % len(pods)
+        if plane.anchor() is not None:
+            return False, "the garbage collector is deleting the control plane's objects"
+        return True, "deleted"
+
+    def finish(self):
+        return dict(state="deleted")
 
 
 def diagnose(plane, sts):

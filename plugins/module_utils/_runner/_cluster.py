@@ -10,9 +10,10 @@ __metaclass__ = type
 
 import copy
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import ClusterRequest
-from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
-from ansible_collections.k0smotron.fleet.plugins.module_utils._runner._engines import ENGINES
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError, WaitTimeout
 from ansible_collections.k0smotron.fleet.plugins.module_utils._options import (
     CONNECTION_ARG_SPEC,
     ENGINE_ARG_SPEC,
@@ -22,7 +23,10 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._options import (
     validate_dns_subdomain,
     validate_k0s_version,
 )
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner._engines import ENGINES
 
+# The options of a batch, which its entries do not take.
+_BATCH_OPTIONS = ("clusters", "parallel")
 _SHARED = set(CONNECTION_ARG_SPEC) | set(ENGINE_ARG_SPEC) | set(WAIT_ARG_SPEC) | {"name", "namespace", "state"}
 
 # What an engine's option is called in its refusal, and where to go instead.
@@ -38,7 +42,7 @@ _ENGINE_WORDS = {
 
 def cluster_options(params):
     """The cluster module's own options, copied (the engines never see, nor change, the module's)."""
-    options = copy.deepcopy(dict((k, v) for k, v in params.items() if k not in _SHARED))
+    options = copy.deepcopy(dict((k, v) for k, v in params.items() if k not in _SHARED and k not in _BATCH_OPTIONS))
     return fold_kine_spelling(options)
 
 
@@ -80,6 +84,7 @@ def _check_service(service):
 
 
 def _check_persistence(persistence):
+    # Not the argument spec's required_if: its message names neither the fix nor an example.
     kind = persistence.get("type")
     if kind == "hostPath" and not persistence.get("host_path"):
         raise FleetError("persistence.type=hostPath needs persistence.host_path.",
@@ -95,19 +100,139 @@ def _check_persistence(persistence):
                          hint="Set persistence.type: pvc, or drop persistent_volume_claim.")
 
 
+def _entry_spec(argument_spec):
+    """What a ``clusters`` entry may hold: the module's own options, with no defaults (an entry
+    leaves out what the module's other options give) and only ``name`` required."""
+    spec = {}
+    for option, rules in argument_spec.items():
+        if option in _SHARED - {"name", "namespace", "state"} or option in _BATCH_OPTIONS:
+            continue
+        rules = dict((k, v) for k, v in rules.items() if k not in ("default", "required", "fallback"))
+        spec[option] = dict(rules, required=True) if option == "name" else rules
+    return spec
+
+
+def requests_of(params, argument_spec, protect):
+    """One request per control plane: the options alone, or each ``clusters`` entry over them.
+    Every entry is checked before any is run."""
+    if params.get("clusters") is None:
+        return [ClusterRequest(name=params["name"], namespace=params["namespace"], state=params["state"],
+                               options=cluster_options(params), wait=params["wait"])]
+    spec = _entry_spec(argument_spec)
+    validator = ArgumentSpecValidator(spec)
+    requests, seen = [], set()
+    for number, entry in enumerate(params["clusters"], 1):
+        checked = validator.validate(entry)
+        for value in checked._no_log_values:
+            protect(value)
+        if checked.errors.errors:
+            raise FleetError("clusters entry %d (%s): %s" % (number, entry.get("name", "no name"), checked.errors.msg),
+                             hint="Each entry takes the options of this module (name required); see its documentation.")
+        given = dict((k, v) for k, v in checked.validated_parameters.items() if v is not None)
+        merged = dict((k, v) for k, v in params.items() if k not in _BATCH_OPTIONS)
+        merged.update(given)
+        key = (merged["namespace"], merged["name"])
+        if key in seen:
+            raise FleetError("clusters entries %s/%s appear twice." % key, hint="Give each control plane once.")
+        seen.add(key)
+        requests.append(ClusterRequest(name=merged["name"], namespace=merged["namespace"], state=merged["state"],
+                                       options=cluster_options(merged), wait=merged["wait"]))
+    return requests
+
+
+def declare(run, request):
+    """Apply or delete one control plane, without waiting; its result with changed and diff."""
+    engine, changes = run.engine, run.context.changes
+    start = len(changes.changes)
+    result = engine.apply_cluster(request) if request.state == "present" else engine.delete_cluster(request)
+    labels = changes.labels[start:]
+    result.update(changed=bool(labels), changes=labels)
+    if run.diff_wanted(result["changed"]):
+        result["diff"] = changes.diff(per_object=engine.diff_per_object, start=start)
+    return result
+
+
+def _finished(result, watch, waited, history, declared_for):
+    result.update(waited=round(waited, 1), wait_progress=history, **watch.finish())
+    result["ready_seconds"] = round(declared_for + waited, 1)
+
+
+def single(run, request):
+    clock = run.context.clock
+    started = clock()
+    result = declare(run, request)
+    watch = run.engine.watch(request)
+    if request.wait and watch is not None:
+        declared_for = clock() - started
+        waiter = run.context.waiter()
+        try:
+            waiter.until(watch.what, watch.poll, lambda outcome: outcome, hint=watch.hint)
+        except WaitTimeout as exc:
+            watch.explain(exc)
+            raise
+        _finished(result, watch, waiter.elapsed, waiter.history, declared_for)
+    return result
+
+
+def batch(run, requests, parallel):
+    """Declare the control planes, ``parallel`` at a time (0: all), and wait for each group together.
+    A failure is reported with its control plane, and the others go on."""
+    context, clock = run.context, run.context.clock
+    started = clock()
+    size = parallel or len(requests)
+    results, failed = [], []
+    for first in range(0, len(requests), size):
+        watched = []
+        for request in requests[first:first + size]:
+            begun = clock()
+            try:
+                result = declare(run, request)
+            except FleetError as exc:
+                failed.append(request)
+                results.append(dict(exc.to_result(), name=request.name, namespace=request.namespace, failed=True,
+                                    changed=False))
+                continue
+            result.update(name=request.name, namespace=request.namespace)
+            results.append(result)
+            watch = run.engine.watch(request)
+            if request.wait and watch is not None:
+                watched.append((request, result, watch, clock() - begun))
+        if not watched:
+            continue
+        waiter = context.waiter()
+        outcomes = waiter.until_all("%d control planes" % len(watched), [w[2] for w in watched])
+        for (request, result, watch, declared_for), outcome in zip(watched, outcomes):
+            if outcome["done"]:
+                _finished(result, watch, outcome["elapsed"], outcome["history"], declared_for)
+                continue
+            timeout = WaitTimeout("Timed out after %ds waiting for %s; last state: %s." % (
+                waiter.timeout, watch.what, outcome["state"]), hint=watch.hint or waiter.HINT,
+                wait_progress=outcome["history"])
+            watch.explain(timeout)
+            failed.append(request)
+            result.update(timeout.to_result(), failed=True, waited=outcome["elapsed"])
+    combined = dict(changed=any(r["changed"] for r in results), clusters=results,
+                    waited=round(clock() - started, 1))
+    diffs = [r.pop("diff") for r in results if "diff" in r]
+    if run.module.diff_mode and combined["changed"]:
+        combined["diff"] = dict(before=[d["before"] for d in diffs], after=[d["after"] for d in diffs])
+    if failed:
+        raise FleetError(
+            "%d of %d control planes failed: %s." % (len(failed), len(requests), "; ".join(
+                "%s/%s: %s" % (r["namespace"], r["name"], r["msg"]) for r in results if r.get("failed"))),
+            hint="Each entry of clusters says what happened to its control plane; the others were made or "
+                 "changed as asked. Run again once the cause is fixed.", **combined)
+    return combined
+
+
 def run(run):
     params, engine = run.params, run.engine
-    request = ClusterRequest(name=params["name"], namespace=params["namespace"], state=params["state"],
-                             options=cluster_options(params), wait=params["wait"])
-    check_options(request, [e for e in ENGINES.values() if e.name != engine.name])
-    if request.state == "present":
-        engine.validate_cluster(request)
-        result = engine.apply_cluster(request)
-    else:
-        result = engine.delete_cluster(request)
-    changes = run.context.changes
-    result["changed"] = bool(changes.changes)
-    result["changes"] = changes.labels
-    if run.diff_wanted(result["changed"]):
-        result["diff"] = changes.diff(per_object=engine.diff_per_object)
-    return result
+    requests = requests_of(params, run.module.argument_spec, run.module.protect)
+    others = [e for e in ENGINES.values() if e.name != engine.name]
+    for request in requests:
+        check_options(request, others)
+        if request.state == "present":
+            engine.validate_cluster(request)
+    if params.get("clusters") is None:
+        return single(run, requests[0])
+    return batch(run, requests, params.get("parallel") or 0)

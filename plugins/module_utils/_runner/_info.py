@@ -19,7 +19,7 @@ def run(run):
         validate_dns_label("namespace", params["namespace"])
     if params["name"] is not None:
         validate_dns_label("name", params["name"])
-        if params["namespace"] is None:
+        if params["namespace"] is None:  # not required_by: Ansible's message says nothing of why
             raise FleetError("name needs namespace.", hint="Give the namespace of the control plane too.")
     query = ClusterQuery(name=params["name"], namespace=params["namespace"],
                          label_selectors=list(params["label_selectors"] or []), health=params["health"])

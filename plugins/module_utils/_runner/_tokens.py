@@ -47,7 +47,7 @@ def token_request(params, engine, name, dest):
     expiry = parse_go_duration("expiry", params["expiry"])
     renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
     if params["state"] == "present":
-        if not dest:
+        if not dest:  # not required_if: with tokens, each entry has its own dest
             raise FleetError("dest is required with state=present.",
                              hint="Give a path for the token file in a folder only its owner can read, for example "
                                   "~/.cache/k0smotron-fleet/tokens/HOST.token.")

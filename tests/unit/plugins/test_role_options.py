@@ -22,7 +22,7 @@ COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
 ROLES = os.path.join(COLLECTION, "roles")
 
 # What the role sets itself, never from an entry: engine and connection (module_defaults), waiting.
-ROLE_SETS = {"engine", "kubeconfig", "wait", "wait_timeout"}
+ROLE_SETS = {"engine", "kubeconfig", "wait", "wait_timeout", "clusters", "parallel"}
 # Options the shared base adds that still belong to one cluster rather than to the management
 # cluster: an entry may give its own.
 PER_CLUSTER_BASE_OPTIONS = {"hosted_api_url"}
@@ -78,16 +78,19 @@ def test_what_the_role_sets_itself_an_entry_cannot():
     assert not ROLE_SETS & set(role_options())
 
 
-def test_the_cluster_task_names_no_option_of_its_own_but_waiting():
+def test_the_cluster_task_names_no_option_of_its_own_but_the_batch_and_waiting():
     tasks = load("control_plane", "tasks", "main.yml")
     declare = [task for task in tasks if "k0smotron.fleet.cluster" in task]
-    assert len(declare) == 1, "the role runs k0smotron.fleet.cluster in one task"
+    assert len(declare) == 1, "the role runs k0smotron.fleet.cluster in one task, for every control plane"
     task = declare[0]
-    assert set(task["k0smotron.fleet.cluster"]) == {"wait", "wait_timeout"}, (
+    own = {"clusters", "parallel", "wait", "wait_timeout"}
+    assert set(task["k0smotron.fleet.cluster"]) == own, (
         "the cluster task lists options itself (%s): they come from control_plane_options"
-        % ", ".join(sorted(set(task["k0smotron.fleet.cluster"]) - {"wait", "wait_timeout"})))
-    passed = task["module_defaults"]["k0smotron.fleet.cluster"]
-    assert "control_plane_options" in passed and "control_plane_management" in passed
+        % ", ".join(sorted(set(task["k0smotron.fleet.cluster"]) - own)))
+    assert "control_plane_entries" in task["k0smotron.fleet.cluster"]["clusters"]
+    assert "control_plane_management" in task["module_defaults"]["k0smotron.fleet.cluster"]
+    entries = load("control_plane", "vars", "main.yml")["control_plane_entries"]
+    assert "options=control_plane_options" in entries and "cluster_entries" in entries
 
 
 @pytest.mark.parametrize("role", ["control_plane", "worker"])

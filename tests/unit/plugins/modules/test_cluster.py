@@ -424,3 +424,16 @@ def test_deleting_a_cluster_leaves_one_whose_name_starts_the_same(run_module, fa
     assert ("clusters", "edge", "shop-10") in fake_api.objects
     assert ("secrets", "edge", "shop-10-kubeconfig") in fake_api.objects
     assert ("clusters", "edge", "shop-1") not in fake_api.objects
+
+
+def test_a_batch_of_clusters_is_declared_then_waited_for_together(run_module, fake_api):
+    result, failed = run_module(cluster.main, dict(namespace="edge", version="v1.36.3+k0s.0", clusters=[
+        {"name": "shop-1"}, {"name": "shop-2", "replicas": 1}], _ansible_diff=True))
+    assert not failed, result
+    assert [(r["name"], r["ready"], r["changed"]) for r in result["clusters"]] == [
+        ("shop-1", True, True), ("shop-2", True, True)]
+    assert [d["spec"]["version"] for d in result["diff"]["after"]] == ["v1.36.3+k0s.0"] * 2
+    calls = fake_api.calls
+    applied = dict((c[2], i) for i, c in enumerate(calls) if c[:2] == ("apply", "clusters"))
+    first_poll = min(i for i, c in enumerate(calls) if c == ("get", "clusters", "shop-1") and i > applied["shop-1"])
+    assert applied["shop-2"] < first_poll, "both Clusters are applied before either is waited for"

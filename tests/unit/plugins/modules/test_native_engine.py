@@ -180,3 +180,86 @@ def test_a_renewed_token_revokes_the_one_it_replaced(run_module, native_api, tmp
     assert not failed and second["minted"] is True and second["replaced_because"] == "force=true"
     names = [k[2] for k in native_api.hosted.objects]
     assert names == ["bootstrap-token-" + second["token_id"]] and first["token_id"] != second["token_id"]
+
+
+def batch(run_module, clusters, **options):
+    return run_module(cluster.main, dict(dict(namespace="edge", version="v1.36.3+k0s.2", clusters=clusters), **options))
+
+
+def test_many_control_planes_are_declared_first_and_waited_for_together(run_module, native_api):
+    result, failed = batch(run_module, [{"name": "shop-%d" % n} for n in range(1, 4)])
+    assert not failed, result
+    assert [r["name"] for r in result["clusters"]] == ["shop-1", "shop-2", "shop-3"]
+    assert all(r["ready"] and r["changed"] and r["ready_seconds"] >= 0 for r in result["clusters"])
+    writes = [c for c in native_api.calls if c[0] == "apply" and c[1] == "statefulsets"]
+    first_poll = next(i for i, c in enumerate(native_api.calls) if c[0] == "get" and c[1] == "statefulsets"
+                      and i > native_api.calls.index(writes[-1]))
+    # Every StatefulSet was applied before the first look at any of them for readiness.
+    assert native_api.calls.index(writes[-1]) < first_poll
+    again, failed = batch(run_module, [{"name": "shop-%d" % n} for n in range(1, 4)])
+    assert not failed and again["changed"] is False
+
+
+def test_one_control_plane_that_never_gets_ready_does_not_hide_the_others(run_module, native_api):
+    native_api.never_ready.add("kmc-shop-2")
+    result, failed = batch(run_module, [{"name": "shop-1"}, {"name": "shop-2"}, {"name": "shop-3"}],
+                           wait_timeout=30, wait_sleep=1)
+    assert failed and result["changed"] is True
+    assert "1 of 3 control planes failed" in result["msg"] and "edge/shop-2" in result["msg"]
+    by_name = dict((r["name"], r) for r in result["clusters"])
+    assert by_name["shop-1"]["ready"] and by_name["shop-3"]["ready"]
+    assert by_name["shop-2"]["failed"] and "Diagnosis" in by_name["shop-2"]["msg"] and "pods" in by_name["shop-2"]
+
+
+def test_every_entry_is_checked_before_any_call(run_module, native_api):
+    result, failed = batch(run_module, [{"name": "shop-1"}, {"name": "shop-2", "replicas": "many"}])
+    assert failed and "clusters entry 2 (shop-2)" in result["msg"] and "replicas" in result["msg"]
+    assert native_api.calls == []
+    result, failed = batch(run_module, [{"name": "shop-1"}, {"name": "shop-1"}])
+    assert failed and "appear twice" in result["msg"] and native_api.calls == []
+    result, failed = batch(run_module, [{"name": "shop-1"}, {"name": "shop-2", "patches": [{"x": 1}]}])
+    assert failed and "Option 'patches'" in result["msg"] and native_api.calls == []
+
+
+def test_parallel_changes_a_few_at_a_time(run_module, native_api):
+    result, failed = batch(run_module, [{"name": "shop-%d" % n} for n in range(1, 5)], parallel=2)
+    assert not failed, result
+    statefulset_writes = [i for i, c in enumerate(native_api.calls) if c[:2] == ("apply", "statefulsets")]
+    readiness_polls = [i for i, c in enumerate(native_api.calls) if c[:2] == ("get", "statefulsets")]
+    # The second group's StatefulSets are applied only after the first group was waited for.
+    assert statefulset_writes[2] > min(p for p in readiness_polls if p > statefulset_writes[1])
+
+
+def test_a_batch_in_check_mode_and_with_a_diff_writes_nothing(run_module, native_api):
+    result, failed = batch(run_module, [{"name": "shop-1"}, {"name": "shop-2"}], _ansible_check_mode=True,
+                           _ansible_diff=True)
+    assert not failed and result["changed"] and native_api.writes() == []
+    assert len(result["diff"]["after"]) == 2 and "Secret/shop-2-ca" in result["diff"]["after"][1]
+    no_private_key_in(result)
+
+
+def test_a_batch_deletes_too(run_module, native_api):
+    batch(run_module, [{"name": "shop-1"}, {"name": "shop-2"}])
+    result, failed = batch(run_module, [{"name": "shop-1", "state": "absent"}, {"name": "shop-2", "state": "absent"}])
+    assert not failed and [r["state"] for r in result["clusters"]] == ["deleted", "deleted"]
+    assert native_api.objects == {}
+
+
+def test_secrets_given_in_an_entry_are_masked(run_module, native_api):
+    url = "postgres://fleet:entry-pw-4711@db.example:5432/shop1"
+    result, failed = batch(run_module, [{"name": "shop-1", "replicas": 2,
+                                         "storage": {"type": "kine", "kine_data_source_url": url}}])
+    assert not failed, result
+    assert "entry-pw-4711" not in json.dumps(result)
+
+
+def test_node_ports_another_service_holds_fail_before_anything_is_made(run_module, native_api):
+    ports = {"type": "NodePort", "api_port": 30443, "konnectivity_port": 30132}
+    create(run_module, service=ports)
+    native_api.calls[:] = []
+    result, failed = run_module(cluster.main, dict(BASE, name="shop-2", service=ports))
+    assert failed and result["changed"] is False
+    assert "30443 (Service edge/kmc-shop-1, port api)" in result["msg"]
+    assert "30132 (Service edge/kmc-shop-1, port konnectivity)" in result["msg"]
+    assert "Nothing was made" in result["msg"]
+    assert native_api.writes() == [] and ("configmaps", "edge", "kmc-shop-2") not in native_api.objects
