@@ -37,7 +37,7 @@ def make_join_token(token_id, secret=BOOTSTRAP_SECRET):
     kubeconfig = (
         "apiVersion: v1\nkind: Config\nclusters:\n- name: k0s\n  cluster:\n    server: https://10.0.0.5:30443\n"
         "users:\n- name: kubelet-bootstrap\n  user:\n    token: %s.%s\n" % (token_id, secret))
-    return base64.b64encode(gzip.compress(kubeconfig.encode())).decode()
+    return base64.b64encode(gzip.compress(kubeconfig.encode(), mtime=0)).decode()
 
 
 TOKEN = make_join_token("abc123")

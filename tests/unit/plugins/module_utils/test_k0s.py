@@ -53,8 +53,10 @@ def test_tokens_k0s_made_are_read_too():
     assert k0s.join_token_facts(make_join_token("q1w2e3"))[0] == "q1w2e3"
 
 
+# mtime=0 and ids: the same test ids in every pytest-xdist worker (a gzip header carries the time).
 @pytest.mark.parametrize("garbage", ["", "not base64!", base64.b64encode(b"not gzip").decode(),
-                                     base64.b64encode(gzip.compress(b"- a list")).decode()])
+                                     base64.b64encode(gzip.compress(b"- a list", mtime=0)).decode()],
+                         ids=["empty", "not-base64", "not-gzip", "not-a-kubeconfig"])
 def test_garbage_is_not_a_token(garbage):
     assert k0s.join_token_facts(garbage) == (None, None)
 
