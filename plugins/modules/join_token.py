@@ -84,8 +84,9 @@ options:
     description:
       - Mint a new token instead of reusing the current one when the current one expires within this
         duration. V(0s) reuses a token until it has expired.
+      - When not given, V(15m), or a quarter of O(expiry) when that is shorter (so that O(expiry=10m) alone
+        gives a token that is reused for 7.5 minutes).
     type: str
-    default: 15m
   force:
     description:
       - Always mint a new token, invalidating the current one.
@@ -255,7 +256,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str"),
     role=dict(type="str", choices=["worker", "controller"], default="worker"),
     expiry=dict(type="str", default="1h"),
-    renew_before=dict(type="str", default="15m"),
+    renew_before=dict(type="str"),
     force=dict(type="bool", default=False),
     dest=dict(type="path"),
     state=dict(type="str", choices=["present", "absent"], default="present"),

@@ -30,6 +30,9 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files impo
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._time import parse_go_duration
 
+# Seconds before its end a token is replaced, when renew_before is not given (and expiry is an hour or more).
+DEFAULT_RENEW_BEFORE = 15 * 60
+
 
 def token_request(params, engine, name, dest):
     """The request for one token, every option checked: ``name`` and ``dest`` are the entry's."""
@@ -45,7 +48,10 @@ def token_request(params, engine, name, dest):
         raise FleetError("name '%s' is longer than 63 characters (it is a label value)." % name,
                          hint="Give a shorter name, such as the host's inventory name.")
     expiry = parse_go_duration("expiry", params["expiry"])
-    renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
+    if params["renew_before"] is None:
+        renew_before = min(DEFAULT_RENEW_BEFORE, expiry / 4)
+    else:
+        renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
     if params["state"] == "present":
         if not dest:  # not required_if: with tokens, each entry has its own dest
             raise FleetError("dest is required with state=present.",

@@ -109,3 +109,9 @@ def test_batch_entries_are_all_checked_before_any_runs():
     assert "entry 2 has no dest" in caught.value.msg
     absent = [dict(name="h1", dest=None)]
     assert _tokens.batch_requests(dict(TOKEN_PARAMS, state="absent", tokens=absent), NativeEngine)[0].name == "h1"
+
+
+@pytest.mark.parametrize("expiry, renew_before", [("10m", 150.0), ("1h", 900.0), ("24h", 900.0)])
+def test_renew_before_left_out_fits_a_short_expiry(expiry, renew_before):
+    request = _tokens.token_request(dict(TOKEN_PARAMS, expiry=expiry, renew_before=None), NativeEngine, "h1", "/t")
+    assert request.renew_before == renew_before

@@ -263,3 +263,12 @@ def test_node_ports_another_service_holds_fail_before_anything_is_made(run_modul
     assert "30132 (Service edge/kmc-shop-1, port konnectivity)" in result["msg"]
     assert "Nothing was made" in result["msg"]
     assert native_api.writes() == [] and ("configmaps", "edge", "kmc-shop-2") not in native_api.objects
+
+
+def test_a_short_expiry_alone_gives_a_token_that_is_reused(run_module, native_api, tmp_path):
+    create(run_module)
+    args = dict(cluster="shop-1", namespace="edge", name="h1", dest=str(tmp_path / "h1.token"), expiry="10m")
+    result, failed = run_module(join_token.main, args)
+    assert not failed and result["minted"] is True, result
+    result, failed = run_module(join_token.main, args)
+    assert not failed and result["minted"] is False and result["changed"] is False
