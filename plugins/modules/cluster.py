@@ -434,6 +434,13 @@ clusters:
       description: Its namespace.
       type: str
       sample: edge
+api_requests:
+  description:
+    - With O(clusters), how many requests the run made to the management cluster's API, for sizing a fleet
+      (the hosted clusters' APIs are not counted).
+  returned: with O(clusters)
+  type: int
+  sample: 1400
 ready_seconds:
   description:
     - Seconds from the start of this control plane's declaration until it was seen ready.

@@ -212,7 +212,7 @@ def batch(run, requests, parallel):
             failed.append(request)
             result.update(timeout.to_result(), failed=True, waited=outcome["elapsed"])
     combined = dict(changed=any(r["changed"] for r in results), clusters=results,
-                    waited=round(clock() - started, 1))
+                    waited=round(clock() - started, 1), api_requests=context.client.calls)
     diffs = [r.pop("diff") for r in results if "diff" in r]
     if run.module.diff_mode and combined["changed"]:
         combined["diff"] = dict(before=[d["before"] for d in diffs], after=[d["after"] for d in diffs])
