@@ -41,6 +41,7 @@ class ControlPlane:
         self.namespace = namespace
         self.names = secret_names(name)
         self._hosted = {}
+        self._ca = None
 
     def anchor(self):
         return self.client.get(CONFIGMAP, anchor_name(self.name), self.namespace)
@@ -49,7 +50,11 @@ class ControlPlane:
         return self.client.get(STATEFULSET, workload_name(self.name), self.namespace)
 
     def ca(self):
-        """``(cert_pem, key_pem)`` of the cluster CA; an error naming the Secret if it is missing."""
+        """``(cert_pem, key_pem)`` of the cluster CA; an error naming the Secret if it is missing.
+
+        Read once per run: the CA is never replaced, and a batch of tokens needs it for each one."""
+        if self._ca is not None:
+            return self._ca
         secret = self.client.get(SECRET, self.names["ca"], self.namespace)
         cert, key = secret_bytes(secret, "tls.crt"), secret_bytes(secret, "tls.key")
         if not (cert and key):
@@ -58,7 +63,8 @@ class ControlPlane:
                 % (self.name, self.names["ca"], self.namespace),
                 hint="Create the control plane first with k0smotron.fleet.cluster.")
         self.context.protect(key)
-        return cert, key
+        self._ca = (cert, key)
+        return self._ca
 
     def endpoint(self):
         """The URL workers and kubeconfigs reach the hosted API at, as k0s was configured with it."""

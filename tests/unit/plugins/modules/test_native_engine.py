@@ -272,3 +272,12 @@ def test_a_short_expiry_alone_gives_a_token_that_is_reused(run_module, native_ap
     assert not failed and result["minted"] is True, result
     result, failed = run_module(join_token.main, args)
     assert not failed and result["minted"] is False and result["changed"] is False
+
+
+def test_a_batch_of_tokens_reads_the_ca_once(run_module, native_api, tmp_path):
+    create(run_module)
+    native_api.calls[:] = []
+    entries = [dict(name="h%d" % n, dest=str(tmp_path / ("h%d.token" % n))) for n in range(5)]
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", tokens=entries))
+    assert not failed, result
+    assert native_api.calls.count(("get", "secrets", "shop-1-ca")) == 1
