@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
+.PHONY: datastore demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
@@ -132,6 +132,9 @@ e2e-if-artifacts: collection
 	  echo "e2e: skipped: no k0s $$(. lab/versions.env; echo $$K0S_VERSION) release files in" \
 	    "$${K0SMOTRON_FLEET_ARTIFACTS:-$(CACHE)/artifacts} (lab/artifacts.sh --expected lists them)"; fi
 
+datastore: venv $(TEST_COLLECTION) ## The shared-datastore layer against throwaway PostgreSQL and MariaDB servers (Debian's packages, root to install)
+	bash tests/datastore/run.sh --junitxml='$(TEST_COLLECTION)/tests/output/junit/datastore.xml'
+
 lab-hosts-test: ## Edge-host containers (systemd, sshd, nested containerd) build, boot and clean up (root)
 	lab/host/selftest.sh
 
@@ -149,7 +152,7 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 script-tests: ## Tests of the Makefile and the lab scripts (tests/shell)
 	tests/shell/run.sh
 
-test: host-tools sanity units script-tests integration lab-hosts-test molecule lint install-check e2e-if-artifacts ## Every test CI runs: sanity, unit, scripts, integration against a real kube-apiserver, lab hosts, Molecule, lint, build + install + docs, and end-to-end on real k0s when its release files are found
+test: host-tools sanity units script-tests datastore integration lab-hosts-test molecule lint install-check e2e-if-artifacts ## Every test CI runs: sanity, unit, scripts, the shared datastore on real PostgreSQL and MariaDB, integration against a real kube-apiserver, lab hosts, Molecule, lint, build + install + docs, and end-to-end on real k0s when its release files are found
 	@python tests/utils/junit_summary.py '$(TEST_COLLECTION)/tests/output/junit'
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)

@@ -99,8 +99,15 @@ options:
   service:
     description:
       - How the control plane is exposed in the management cluster.
-      - When not given, a new control plane gets a ClusterIP service on ports 30443 and 30132; an existing one keeps
-        its own.
+      - When not given, a new control plane gets a ClusterIP service; an existing one keeps its own.
+      - "With the native engine, a port left out is automatic: k0s listens on its standard port (6443 for the API,
+        8132 for konnectivity) in the pod and the Service exposes that port; with V(NodePort), Kubernetes
+        allocates a free node port, which the Service keeps for as long as it lives, and workers, join tokens and
+        kubeconfigs are given C(address:nodePort) (RV(ports) returns them). No ports need to be kept by hand."
+      - With O(engine=k0smotron), k0smotron's defaults apply instead (30443 and 30132, also as node ports).
+      - The node port range (30000-32767 by default) holds two ports per NodePort control plane, so about
+        1,380 of them per management cluster; past that, widen kube-apiserver's C(--service-node-port-range)
+        or use V(LoadBalancer).
     type: dict
     suboptions:
       type:
@@ -111,11 +118,13 @@ options:
       api_port:
         description:
           - The Kubernetes API port, the same in the pod, on the Service and, with V(NodePort), on every node
-            (k0s tells workers this port). Default 30443.
+            (k0s tells workers this port).
+          - Left out, the port is automatic (see O(service)); a port another Service holds as its node port is
+            refused before anything is made, naming that Service.
         type: int
       konnectivity_port:
         description:
-          - The konnectivity port workers connect back on, likewise. Default 30132.
+          - The konnectivity port workers connect back on, likewise; left out, automatic.
         type: int
   persistence:
     description:
@@ -190,11 +199,78 @@ options:
         description:
           - The C(spec.storage.etcd) settings (image, args, persistence, defragJob...), as the API names them.
         type: dict
+      datastore:
+        description:
+          - A shared PostgreSQL or MySQL server (native engine), described once (in a role's defaults, for
+            example), on which the module makes this control plane a database and a user of its own, before the
+            control plane starts. The password is generated and kept, with the kine URL, only in the Secret
+            C(NAME-datastore); the admin credential is read from its Secret at each run and used for nothing
+            else.
+          - Checked before any change - an admin Secret missing, an unreachable server, refused credentials, an
+            admin without the right to create databases and users, or a database or user that belongs to someone
+            else (another control plane, say) fails the run with nothing changed.
+          - Recorded in the control plane's anchor, so later runs may leave it out. Its O(storage.datastore.driver),
+            O(storage.datastore.host), O(storage.datastore.port), O(storage.datastore.database) and
+            O(storage.datastore.user) cannot change afterwards (that would leave the data behind).
+          - With O(state=absent) and O(drop_database=true), the database and user are dropped once the control
+            plane is gone.
+          - Needs the C(psycopg2) (PostgreSQL) or C(PyMySQL) (MySQL, MariaDB) Python package where the module runs.
+        type: dict
+        suboptions:
+          driver:
+            description: The server's kind; V(mysql) also serves MariaDB.
+            type: str
+            choices: [postgres, mysql]
+          host:
+            description: The server's DNS name or IP address, as the control-plane pods and the module reach it.
+            type: str
+          port:
+            description: Its port; 5432 for V(postgres) and 3306 for V(mysql) when left out.
+            type: int
+          admin_secret_name:
+            description:
+              - A Secret in O(namespace) with keys C(username) and C(password) (a C(kubernetes.io/basic-auth)
+                Secret) of an account that may create databases and users.
+            type: str
+          admin_database:
+            description: The database the admin connects to (PostgreSQL); C(postgres) when left out.
+            type: str
+          database:
+            description:
+              - The control plane's database; left out, C(k0s_NAMESPACE_NAME) with other characters as C(_), cut
+                with a hash to 32 characters.
+            type: str
+          user:
+            description: The control plane's database user; the database's name when left out.
+            type: str
+          sslmode:
+            description:
+              - TLS to the server, for the module and for kine. V(require) (the default) encrypts without checking
+                the certificate.
+            type: str
+            choices: [disable, require, verify-ca, verify-full]
+          timeout:
+            description: Seconds each connection, login and statement of the module may take (2-600); default 10.
+            type: int
+          rotate_password:
+            description:
+              - Give the control plane a new generated password, changed on the server and in its Secret; the pods
+                restart with it. Every run with it rotates again.
+            type: bool
+            default: false
+  drop_database:
+    description:
+      - With O(state=absent) and a shared datastore (O(storage.datastore)), drop the control plane's database and
+        user once the control plane is gone (native engine). The server is reached before anything is deleted, so
+        a drop that cannot be done changes nothing.
+      - For a control plane already deleted, give its O(storage.datastore) to drop what is left.
+    type: bool
+    default: false
   k0s_config:
     description:
       - The k0s configuration of the control plane, either a whole C(ClusterConfig) or just its C(spec).
       - The module owns C(spec.api.port), C(spec.api.externalAddress), C(spec.api.sans),
-        C(spec.konnectivity.agentPort) and C(spec.storage) (set them with the options above); with
+        C(spec.konnectivity.agentPort), C(spec.konnectivity.externalAddress) and C(spec.storage) (set them with the options above); with
         O(engine=native) setting one of them here is an error, with O(engine=k0smotron) k0smotron overwrites them.
       - With O(engine=native) a change takes effect, as the pods restart with the new configuration. Telemetry is
         off unless turned on here.
@@ -340,6 +416,29 @@ EXAMPLES = r"""
     labels:
       fleet.example.com/region: eu-west
 
+- name: Control planes on one shared PostgreSQL server, a database and a user each, made by the module
+  k0smotron.fleet.cluster:
+    namespace: edge
+    version: v1.36.3+k0s.2
+    replicas: 2
+    storage:
+      type: kine
+      datastore:
+        driver: postgres
+        host: pg.fleet.example.com
+        admin_secret_name: fleet-pg-admin   # keys username and password
+        sslmode: verify-full
+    clusters:
+      - name: shop-0201
+      - name: shop-0202
+
+- name: Delete one of them, and its database and user once it is gone
+  k0smotron.fleet.cluster:
+    name: shop-0202
+    namespace: edge
+    state: absent
+    drop_database: true
+
 - name: Three replicas on PostgreSQL, reached through a load balancer
   k0smotron.fleet.cluster:
     name: factory-7
@@ -382,7 +481,7 @@ EXAMPLES = r"""
         namespace: edge
         version: v1.36.3+k0s.0
 
-- name: Three sites' control planes at once, waited for together
+- name: Three sites' control planes at once, waited for together, node ports allocated by Kubernetes
   k0smotron.fleet.cluster:
     namespace: edge
     version: v1.36.3+k0s.2
@@ -390,23 +489,21 @@ EXAMPLES = r"""
       type: NodePort
     clusters:
       - name: shop-0101
-        service:
-          type: NodePort
-          api_port: 30443
-          konnectivity_port: 30132
       - name: shop-0102
-        service:
-          type: NodePort
-          api_port: 30444
-          konnectivity_port: 30133
       - name: shop-0103
         labels:
           site: shop-0103
-        service:
-          type: NodePort
-          api_port: 30445
-          konnectivity_port: 30134
   register: shops
+
+- name: A control plane on node ports chosen by hand (each must be free in the whole management cluster)
+  k0smotron.fleet.cluster:
+    name: shop-0104
+    namespace: edge
+    version: v1.36.3+k0s.2
+    service:
+      type: NodePort
+      api_port: 30443
+      konnectivity_port: 30132
 
 - name: Upgrade the fleet's control planes two at a time
   k0smotron.fleet.cluster:
@@ -481,6 +578,16 @@ api_endpoint:
   returned: when O(state=present)
   type: str
   sample: https://192.0.2.10:30443
+ports:
+  description:
+    - The ports workers are told (native engine), by name (C(api), C(konnectivity)); with V(NodePort) and a port
+      left out, the node port Kubernetes allocated. None for a port not known yet (check mode, before the Service
+      exists).
+  returned: when O(state=present) with O(engine=native)
+  type: dict
+  sample:
+    api: 31207
+    konnectivity: 30911
 external_address:
   description: The external address in use, given or found (native engine).
   returned: when O(state=present) with O(engine=native)
@@ -492,7 +599,9 @@ version:
   type: str
   sample: v1.36.3+k0s.2
 changes:
-  description: The objects this run created or changed (or would, in check mode), as C(Kind/name) (native engine).
+  description:
+    - The objects this run created or changed (or would, in check mode), as C(Kind/name) (native engine), and a
+      shared datastore's database, as C(PostgreSQL database NAME at HOST:PORT).
   returned: when O(state=present) with O(engine=native)
   type: list
   elements: str
@@ -503,6 +612,14 @@ settings:
       options left out show the values kept. No secret is in them.
   returned: when O(state=present) with O(engine=native)
   type: dict
+datastore_dropped:
+  description:
+    - With O(drop_database=true), what was dropped on the shared datastore once the control plane was gone
+      (C(dropped database), C(dropped user)); empty when they were gone already.
+  returned: when O(state=absent) with O(drop_database=true) and the module waited
+  type: list
+  elements: str
+  sample: [dropped database, dropped user]
 api:
   description:
     - The hosted API's own answer after the wait (native engine), when it is reachable from where the module
@@ -565,7 +682,20 @@ ARGUMENT_SPEC = dict(
             dataSourceSecretName=dict(type="str", no_log=False),
         )),
         etcd=dict(type="dict"),
+        datastore=dict(type="dict", options=dict(
+            driver=dict(type="str", choices=["postgres", "mysql"]),
+            host=dict(type="str"),
+            port=dict(type="int"),
+            admin_secret_name=dict(type="str", no_log=False),
+            admin_database=dict(type="str"),
+            database=dict(type="str"),
+            user=dict(type="str"),
+            sslmode=dict(type="str", choices=["disable", "require", "verify-ca", "verify-full"]),
+            timeout=dict(type="int"),
+            rotate_password=dict(type="bool", default=False),
+        )),
     ), mutually_exclusive=[("kine_data_source_secret_name", "kine_data_source_url")]),
+    drop_database=dict(type="bool", default=False),
     k0s_config=dict(type="dict"),
     resources=dict(type="dict"),
     patches=dict(type="list", elements="dict"),

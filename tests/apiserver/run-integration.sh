@@ -22,9 +22,15 @@ export KUBE_CONTROLLER_MANAGER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-c
 STATE_DIR=$CACHE/apiserver-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
 export STATE_DIR
 
-trap '"$here/apiserver.sh" down' EXIT
+# The shared_datastore target's PostgreSQL and MariaDB (tests/datastore/servers.sh), stopped with the API server.
+datastore=$repo/tests/datastore/servers.sh
+trap '"$here/apiserver.sh" down; "$datastore" stop' EXIT
 kubeconfig=$("$here/apiserver.sh" up)
+"$datastore" start >&2
+eval "$("$datastore" env)"
 
+# It holds the throwaway datastores' admin password: readable by its owner only.
+install -m 0600 /dev/null "$copy/tests/integration/integration_config.yml"
 cat > "$copy/tests/integration/integration_config.yml" <<EOF
 ---
 # Written by tests/apiserver/run-integration.sh: a real kube-apiserver without k0smotron.
@@ -37,6 +43,13 @@ fleet_test_version: $K0S_VERSION
 fleet_test_upgrade_from: $K0S_UPGRADE_VERSION
 # For tests/apiserver/hosted.sh, which plays a hosted cluster's API from the native engine's CAs.
 fleet_test_hosted_script: $here/hosted.sh
+# For the shared_datastore target: throwaway servers on 127.0.0.1, the same admin on both.
+fleet_test_datastore:
+  host: $DATASTORE_HOST
+  postgres_port: $DATASTORE_PG_PORT
+  mysql_port: $DATASTORE_MYSQL_PORT
+  admin_user: $DATASTORE_ADMIN_USER
+  admin_password: $DATASTORE_ADMIN_PASSWORD
 fleet_test_hosted_env:
   KUBE_APISERVER: $KUBE_APISERVER
   KUBE_CONTROLLER_MANAGER: $KUBE_CONTROLLER_MANAGER

@@ -57,6 +57,24 @@ class FakeNativeHostedAPI(FakeHostedAPI):
         self.objects[_key(resource, obj["metadata"].get("namespace"), obj["metadata"]["name"])] = copy.deepcopy(obj)
         return copy.deepcopy(obj)
 
+    def _allocate_free(self, obj):
+        """A NodePort port with no node port keeps the one its Service has, or gets the lowest free one
+        (the API server picks at random in its range; lowest first makes tests readable)."""
+        if obj["spec"].get("type") != "NodePort":
+            return obj
+        obj = copy.deepcopy(obj)
+        meta = obj["metadata"]
+        live = self.objects.get(("services", meta["namespace"], meta["name"])) or {}
+        kept = dict((p.get("name"), p.get("nodePort")) for p in (live.get("spec") or {}).get("ports") or [])
+        taken = set(p.get("nodePort") for key, other in self.objects.items() if key[0] == "services"
+                    for p in other["spec"].get("ports") or []) | set(p.get("nodePort") for p in obj["spec"]["ports"])
+        for port in obj["spec"]["ports"]:
+            if port.get("nodePort"):
+                continue
+            port["nodePort"] = kept.get(port["name"]) or min(set(range(30000, 32768)) - taken)
+            taken.add(port["nodePort"])
+        return obj
+
     def delete(self, resource, name, namespace=None, propagation="Background"):
         self.calls.append(("delete", resource.plural, name))
         self._reach()
@@ -107,6 +125,7 @@ class FakeNativeAPI(FakeManagementAPI):
     def apply(self, resource, obj, dry_run=False, force=False, **kwargs):
         if resource is resources.SERVICE:
             self._allocate(obj)
+            obj = self._allocate_free(obj)
         live = super(FakeNativeAPI, self).apply(resource, obj, dry_run=dry_run, force=force, **kwargs)
         if not dry_run:
             self._polls[_key(resource, obj["metadata"]["namespace"], obj["metadata"]["name"])] = 0
@@ -126,6 +145,24 @@ class FakeNativeAPI(FakeManagementAPI):
                         422, "Invalid", 'Service "%s" is invalid: spec.ports[%d].nodePort: Invalid value: %d: provided '
                         "port is already allocated" % (meta["name"], index, port["nodePort"])),
                         "patch", "services", meta["name"], meta["namespace"], self.host)
+
+    def _allocate_free(self, obj):
+        """A NodePort port with no node port keeps the one its Service has, or gets the lowest free one
+        (the API server picks at random in its range; lowest first makes tests readable)."""
+        if obj["spec"].get("type") != "NodePort":
+            return obj
+        obj = copy.deepcopy(obj)
+        meta = obj["metadata"]
+        live = self.objects.get(("services", meta["namespace"], meta["name"])) or {}
+        kept = dict((p.get("name"), p.get("nodePort")) for p in (live.get("spec") or {}).get("ports") or [])
+        taken = set(p.get("nodePort") for key, other in self.objects.items() if key[0] == "services"
+                    for p in other["spec"].get("ports") or []) | set(p.get("nodePort") for p in obj["spec"]["ports"])
+        for port in obj["spec"]["ports"]:
+            if port.get("nodePort"):
+                continue
+            port["nodePort"] = kept.get(port["name"]) or min(set(range(30000, 32768)) - taken)
+            taken.add(port["nodePort"])
+        return obj
 
     def delete(self, resource, name, namespace=None, propagation="Background"):
         deleted = super(FakeNativeAPI, self).delete(resource, name, namespace, propagation)

@@ -22,6 +22,11 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import 
 
 def validate_options(options, name="", namespace=""):
     """What the k0smotron engine needs of the options, before any API call (the runner checked the rest)."""
+    if (options.get("storage") or {}).get("datastore"):
+        raise FleetError("storage.datastore (a shared datastore the module makes databases on) is a native engine "
+                         "setting.",
+                         hint="Use engine: native for it; with engine: k0smotron, give each control plane a data source "
+                              "of its own (storage.kine_data_source_secret_name).")
     if not options.get("version"):
         raise FleetError(
             "version is required with state=present.",

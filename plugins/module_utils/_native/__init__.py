@@ -61,7 +61,7 @@ class NativeEngine(Engine):
     """Control planes as ConfigMaps, Secrets, a Service and a StatefulSet the collection applies itself."""
 
     name = "native"
-    own_options = ("pki", "node_selector", "tolerations", "priority_class_name")
+    own_options = ("pki", "node_selector", "tolerations", "priority_class_name", "drop_database")
     token_roles = ("worker",)
 
     def __init__(self, context):
@@ -89,7 +89,8 @@ class NativeEngine(Engine):
         return result
 
     def delete_cluster(self, request):
-        result, watch = _cluster.absent(self.context, self._plane(request.name, request.namespace))
+        result, watch = _cluster.absent(self.context, self._plane(request.name, request.namespace), request.options,
+                                        request.wait)
         self._expect(request, watch)
         return result
 

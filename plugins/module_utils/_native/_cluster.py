@@ -5,7 +5,8 @@
 """A native control plane made, changed, deleted and summarized: the builders run in a visible order.
 
 ``present`` reads as the sequence of objects it makes: settings merged and checked before the first
-write, then the anchor, the Service, the key material, the datastore Secret, the k0s
+write (the Service tried by a server-side dry run), then the anchor, the Service (whose allocated node
+ports are read back), the key material, the datastore Secret, the k0s
 configuration and the StatefulSet, each through the shared applier (dry run, compare, apply).
 """
 
@@ -16,8 +17,11 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _sql as sql
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import secret_bytes, statefulset_rollout
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _settings as settings
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _shared_datastore as shared_datastore
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._address import discover_external_address
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._anchor import anchor, owner_reference
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import datastore_secret, datastore_url
@@ -42,7 +46,11 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names imp
     anchor_name,
     workload_name,
 )
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service import check_node_ports, service
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service import (
+    advertised_ports,
+    check_service,
+    service,
+)
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._statefulset import config_hash, statefulset
 from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import (
     CONFIGMAP,
@@ -60,21 +68,31 @@ def present(context, plane, options):
     anchor_live = plane.anchor()
     recorded = settings.recorded_settings(anchor_live)
     spec = settings.merge_settings(recorded, settings.given_settings(options))
-    given_url = (options.get("storage") or {}).get("kine_data_source_url")
-    if given_url is not None:
+    given_storage = options.get("storage") or {}
+    given_url = given_storage.get("kine_data_source_url")
+    spec["storage"]["datastore"] = shared_datastore.settings_of(
+        (given_storage.get("datastore") or None), (recorded or {}).get("storage", {}).get("datastore"), name, namespace)
+    if given_url is not None or spec["storage"]["datastore"]:
         spec["storage"]["kine_data_source_secret_name"] = plane.names["datastore"]
     settings.validate_settings(spec, recorded)
-    # Everything that can still be wrong is found before the first write: the datastore Secret,
-    # the k0s configuration, a node address for NodePort.
-    url = datastore_url(context, client, spec, namespace, given_url)
+    # Everything that can still be wrong is found before the first write: the datastore Secret, or
+    # the shared datastore's server, credential and names; the k0s configuration; a node address.
+    shared = None
+    if spec["storage"]["datastore"]:
+        shared = shared_datastore.prepare(context, client, namespace, spec["storage"]["datastore"],
+                                          plane.names["datastore"],
+                                          rotate=bool((given_storage.get("datastore") or {}).get("rotate_password")))
+        url = shared.url
+    else:
+        url = datastore_url(context, client, spec, namespace, given_url)
     k0s_cluster_config(name, namespace, spec, None)
     found_address = None
     if spec["service"]["type"] != "LoadBalancer":
         found_address = discover_external_address(context, client, spec, None)
 
     svc_current = client.get(SERVICE, workload_name(name), namespace)
-    check_node_ports(client, service(name, namespace, spec, owner_reference(anchor(name, namespace, spec))),
-                     svc_current)
+    check_service(client, service(name, namespace, spec, owner_reference(anchor(name, namespace, spec))),
+                  svc_current)
 
     applier = context.applier()
     anchor_live = applier.apply(CONFIGMAP, anchor(name, namespace, spec), anchor_live)
@@ -84,7 +102,8 @@ def present(context, plane, options):
     cluster_ip = (svc_live.get("spec") or {}).get("clusterIP")
     if spec["service"]["type"] == "LoadBalancer":
         found_address = discover_external_address(context, client, spec, svc_live)
-    effective = dict(spec, external_address=found_address)
+    # What workers are told: the address, and the ports (allocated node ports are read back here).
+    effective = dict(spec, external_address=found_address, advertised_ports=advertised_ports(spec, svc_live))
 
     material = {}
     for kind in KINDS:
@@ -94,8 +113,12 @@ def present(context, plane, options):
                       current, secret=True)
         material[kind] = cert
 
-    if given_url is not None:
-        applier.apply(SECRET, datastore_secret(plane.names["datastore"], namespace, name, spec, owner, url),
+    if shared is not None:
+        # The database and user exist before the pods that use them start.
+        shared_datastore.ensure(context, shared)
+    if given_url is not None or shared is not None:
+        extra = {shared_datastore.PASSWORD_KEY: shared.password} if shared is not None else None
+        applier.apply(SECRET, datastore_secret(plane.names["datastore"], namespace, name, spec, owner, url, extra),
                       client.get(SECRET, plane.names["datastore"], namespace), secret=True)
 
     config_text = render_k0s_config(k0s_cluster_config(name, namespace, effective, cluster_ip))
@@ -118,6 +141,7 @@ def present(context, plane, options):
             "must keep their state." % name)
 
     result = dict(waited=0.0, external_address=found_address, api_endpoint=api_url(effective, name, namespace),
+                  ports=effective["advertised_ports"],
                   kubeconfig_secret=plane.names["kubeconfig"], version=spec["version"], settings=spec,
                   ready=False if context.check_mode else statefulset_rollout(sts_live)[0], state="not waited for")
     watch = None
@@ -128,18 +152,48 @@ def present(context, plane, options):
     return result, watch
 
 
-def absent(context, plane):
-    """Delete the control plane: its anchor, and the garbage collector deletes what it owns."""
+def absent(context, plane, options, wait):
+    """Delete the control plane: its anchor, and the garbage collector deletes what it owns. With
+    ``drop_database``, its shared datastore's database and user go too, once it is gone; the server
+    is reached before anything is deleted, so that a drop that cannot be done changes nothing."""
     result = dict(ready=False, state="the control plane does not exist", waited=0.0)
+    anchor_live = plane.anchor()
+    drop = _drop_target(context, plane, anchor_live, options, wait)
     applier = context.applier()
-    if plane.anchor() is not None:
+    if anchor_live is not None:
         # Foreground: the anchor stays until the garbage collector has deleted everything it owns.
         applier.delete(CONFIGMAP, anchor_name(plane.name), plane.namespace, propagation="Foreground")
     elif plane.statefulset() is not None:
         applier.delete(STATEFULSET, workload_name(plane.name), plane.namespace)
-    else:
+    elif drop is None:
         return result, None
-    return result, None if context.check_mode else GoneWatch(plane)
+    if context.check_mode:
+        if drop is not None:
+            shared_datastore.plan_drop(context, *drop)
+        return result, None
+    watch = GoneWatch(plane)
+    return result, watch if drop is None else shared_datastore.DropAfter(context, watch, *drop)
+
+
+def _drop_target(context, plane, anchor_live, options, wait):
+    """``(datastore, description)`` to drop after deletion, checked now; None without ``drop_database``."""
+    if not options.get("drop_database"):
+        return None
+    recorded = ((settings.recorded_settings(anchor_live) or {}).get("storage") or {}).get("datastore")
+    given = (options.get("storage") or {}).get("datastore")
+    if not recorded and not given:
+        raise FleetError(
+            "drop_database is set, but control plane '%s' has no shared datastore%s." % (
+                plane.name, "" if anchor_live is not None else " recorded (it does not exist)"),
+            hint="Drop drop_database; or, to drop the database of a control plane already deleted, give its "
+                 "storage.datastore (driver, host, admin_secret_name, and database if it was not the default).")
+    if not wait:
+        raise FleetError("drop_database needs wait: true: the database is dropped once the control plane is gone.",
+                         hint="Leave wait at its default (true).")
+    described = shared_datastore.settings_of(given, recorded, plane.name, plane.namespace)
+    datastore = shared_datastore.connect(context, plane.client, plane.namespace, described)
+    sql.check(datastore, described["database"], described["user"])
+    return datastore, described
 
 
 def summarize(plane, anchor_live, health=True):

@@ -46,8 +46,11 @@ def datastore_url(context, client, spec, namespace, given_url):
     return url
 
 
-def datastore_secret(name, namespace, cluster, spec, owner, url):
-    """The Secret ``X-datastore`` that keeps a data source URL given inline."""
+def datastore_secret(name, namespace, cluster, spec, owner, url, extra=None):
+    """The Secret ``X-datastore`` that keeps a data source URL given inline, or made for a shared
+    datastore (``extra``: its generated password, under its own key)."""
+    data = dict((key, value) for key, value in (extra or {}).items())
+    data[DATASOURCE_KEY] = url
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": metadata(name, namespace, cluster, spec, owner),
-            "data": {DATASOURCE_KEY: base64.b64encode(url.encode("utf-8")).decode("ascii")}}
+            "data": dict((key, base64.b64encode(value.encode("utf-8")).decode("ascii")) for key, value in data.items())}

@@ -18,7 +18,11 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import 
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import DATASOURCE_PLACEHOLDER
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import config_name, metadata, workload_name
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native._settings import uses_external_datastore
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._settings import (
+    STANDARD_PORTS,
+    service_ports,
+    uses_external_datastore,
+)
 
 try:
     import yaml
@@ -34,26 +38,47 @@ def endpoint_host(spec, cluster, namespace):
     return spec.get("external_address") or "%s.%s.svc" % (workload_name(cluster), namespace)
 
 
+def host_port(host, port):
+    """``host:port``, an IPv6 address in brackets."""
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def _advertised(spec):
+    """The ports workers are told: ``advertised_ports`` when the Service is known, else the pod's."""
+    return spec.get("advertised_ports") or service_ports(spec)
+
+
 def api_url(spec, cluster, namespace):
+    """The API URL workers and kubeconfigs use (``spec`` with ``advertised_ports`` once the Service is known)."""
     host = endpoint_host(spec, cluster, namespace)
-    if ":" in host:  # an IPv6 address
-        host = "[%s]" % host
-    return "https://%s:%d" % (host, spec["service"]["api_port"])
+    port = _advertised(spec)["api"] or service_ports(spec)["api"]
+    return "https://" + host_port(host, port)
 
 
 def endpoint_from_config(config_map, cluster, namespace):
-    """The API URL a control plane's k0s configuration (ConfigMap ``kmc-X-config``) gives workers."""
+    """The API URL a control plane's k0s configuration (ConfigMap ``kmc-X-config``) gives workers:
+    ``api.externalAddress`` when it holds a port (an allocated node port), else it and ``api.port``."""
     text = ((config_map or {}).get("data") or {}).get(K0S_CONFIG_KEY)
     if not text:
         return None
     api = (yaml.safe_load(text).get("spec") or {}).get("api") or {}
-    spec = {"external_address": api.get("externalAddress"), "service": {"api_port": api.get("port") or 6443}}
-    return api_url(spec, cluster, namespace)
+    address = api.get("externalAddress")
+    if address and _has_port(address):
+        return "https://" + address
+    return "https://" + host_port(address or "%s.%s.svc" % (workload_name(cluster), namespace),
+                                  api.get("port") or STANDARD_PORTS["api"])
+
+
+def _has_port(address):
+    """True for ``host:port`` and ``[v6]:port``; False for a host name, an IPv4 or a bare IPv6 address."""
+    if address.startswith("["):
+        return "]:" in address
+    return address.count(":") == 1
 
 
 # Fields of the ClusterConfig the module sets from its options; k0s_config must leave them out.
 OWNED_K0S_FIELDS = (("api", "port"), ("api", "externalAddress"), ("api", "sans"), ("konnectivity", "agentPort"),
-                    ("storage",))
+                    ("konnectivity", "externalAddress"), ("storage",))
 _MISSING = object()
 
 
@@ -90,13 +115,22 @@ def k0s_cluster_config(cluster, namespace, spec, cluster_ip):
     user = copy.deepcopy(spec.get("k0s_config") or {})
     if "spec" in user or "apiVersion" in user or "kind" in user:
         user = user.get("spec") or {}
-    api = {"port": spec["service"]["api_port"], "sans": sans(cluster, namespace, spec, cluster_ip)}
-    if spec.get("external_address"):
-        api["externalAddress"] = spec["external_address"]
+    ports, advertised = service_ports(spec), _advertised(spec)
+    api = {"port": ports["api"], "sans": sans(cluster, namespace, spec, cluster_ip)}
+    konnectivity = {"agentPort": ports["konnectivity"]}
+    address = spec.get("external_address")
+    if address:
+        # Where workers reach a port at another number than the pod's (an allocated node port), k0s is
+        # told host:port: it gives workers that and keeps listening on its own port.
+        api["externalAddress"] = address
+        if advertised["api"] and advertised["api"] != ports["api"]:
+            api["externalAddress"] = host_port(address, advertised["api"])
+        if advertised["konnectivity"] and advertised["konnectivity"] != ports["konnectivity"]:
+            konnectivity["externalAddress"] = host_port(address, advertised["konnectivity"])
     storage = {"type": "kine"}
     if uses_external_datastore(spec):
         storage["kine"] = {"dataSource": DATASOURCE_PLACEHOLDER}
-    owned = {"api": api, "konnectivity": {"agentPort": spec["service"]["konnectivity_port"]}, "storage": storage}
+    owned = {"api": api, "konnectivity": konnectivity, "storage": storage}
     conflicts = _owned_conflicts(user, owned)
     if conflicts:
         raise FleetError(

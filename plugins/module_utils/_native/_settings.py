@@ -36,10 +36,13 @@ DEFAULTS = {
     "replicas": 1,
     "image": DEFAULT_IMAGE_REPOSITORY,
     "external_address": None,
-    "service": {"type": "ClusterIP", "api_port": 30443, "konnectivity_port": 30132},
+    # A port left out is automatic: the standard port in the pod and on the Service, and with NodePort
+    # a node port Kubernetes allocates (advertised to workers as host:nodePort).
+    "service": {"type": "ClusterIP", "api_port": None, "konnectivity_port": None},
     "persistence": {"type": "emptyDir", "host_path": None, "persistent_volume_claim": None,
                     "auto_delete_pvcs": False},
-    "storage": {"type": "kine", "kine_data_source_secret_name": None},
+    # datastore: a shared server's description (_shared_datastore.RECORDED), when the control plane has one.
+    "storage": {"type": "kine", "kine_data_source_secret_name": None, "datastore": None},
     "k0s_config": {},
     "resources": {},
     "node_selector": {},
@@ -52,8 +55,30 @@ DEFAULTS = {
 }
 
 
+# The ports k0s listens on in the pod when a port is automatic: k0s's own defaults.
+STANDARD_PORTS = {"api": 6443, "konnectivity": 8132}
+PORT_SETTINGS = (("api", "api_port"), ("konnectivity", "konnectivity_port"))
+
+
+def service_ports(spec):
+    """``{port name: port}``: what k0s listens on in the pod and the Service exposes, per port
+    (``api``, ``konnectivity``): the port given, else the standard one."""
+    svc = spec["service"]
+    return dict((name, svc.get(key) or STANDARD_PORTS[name]) for name, key in PORT_SETTINGS)
+
+
+def automatic_node_ports(spec):
+    """The port names whose node port Kubernetes allocates: NodePort, and the port left out."""
+    svc = spec["service"]
+    if svc["type"] != "NodePort":
+        return ()
+    return tuple(name for name, key in PORT_SETTINGS if not svc.get(key))
+
+
 # Settings given whole (a new value replaces the old); the other dict settings merge key by key.
 FREE_FORM = ("k0s_config", "resources", "node_selector", "labels", "annotations")
+# Nested settings that merge key by key too (a datastore option naming only a new admin Secret keeps the rest).
+MERGED_KEY_BY_KEY = (("storage", "datastore"),)
 
 
 def merge_settings(recorded, given):
@@ -69,7 +94,12 @@ def merge_settings(recorded, given):
                 continue
             if isinstance(settings[key], dict) and key not in FREE_FORM:
                 for sub, sub_value in value.items():
-                    if sub_value is not None:
+                    if sub_value is None:
+                        continue
+                    if (key, sub) in MERGED_KEY_BY_KEY and isinstance(settings[key].get(sub), dict):
+                        settings[key][sub] = dict(settings[key][sub], **dict(
+                            (k, copy.deepcopy(v)) for k, v in sub_value.items() if v is not None))
+                    else:
                         settings[key][sub] = copy.deepcopy(sub_value)
             else:
                 settings[key] = copy.deepcopy(value)
@@ -90,7 +120,8 @@ def recorded_settings(anchor):
 
 
 def uses_external_datastore(spec):
-    return bool((spec.get("storage") or {}).get("kine_data_source_secret_name"))
+    storage = spec.get("storage") or {}
+    return bool(storage.get("kine_data_source_secret_name") or storage.get("datastore"))
 
 
 def _is_address(value):
@@ -112,7 +143,10 @@ def given_settings(params):
         "service": params.get("service"),
         "persistence": params.get("persistence"),
         "storage": ({"type": storage.get("type"),
-                     "kine_data_source_secret_name": storage.get("kine_data_source_secret_name")}
+                     "kine_data_source_secret_name": storage.get("kine_data_source_secret_name"),
+                     # rotate_password is an action, not a setting: not recorded.
+                     "datastore": (dict((k, v) for k, v in storage["datastore"].items() if k != "rotate_password")
+                                   if storage.get("datastore") else None)}
                     if storage else None),
         "k0s_config": params.get("k0s_config"),
         "resources": params.get("resources"),
@@ -134,7 +168,7 @@ def validate_options(options):
         raise FleetError(
             "external_address '%s' is not a host name or an IP address." % address,
             hint="Give the address alone, without scheme or port (for example 192.0.2.10 or cp.example.com); "
-                 "the port is service.api_port.")
+                 "the port is service.api_port, or with NodePort the node port Kubernetes allocates.")
     storage = options.get("storage") or {}
     if storage.get("type") and storage["type"] != "kine":
         raise FleetError(
@@ -145,6 +179,11 @@ def validate_options(options):
         raise FleetError("storage.etcd is a k0smotron engine option.", hint="Drop it, or use engine: k0smotron.")
     if storage.get("kine_data_source_url") is not None:
         validate_datasource_url("storage.kine_data_source_url", storage["kine_data_source_url"])
+    if storage.get("datastore") and (storage.get("kine_data_source_url") or storage.get("kine_data_source_secret_name")):
+        raise FleetError("storage.datastore and a kine data source (kine_data_source_url or kine_data_source_secret_name) "
+                         "are both given.",
+                         hint="Use storage.datastore for a shared server where the module makes the control plane's "
+                              "database, or a data source of your own; not both.")
     key = options.get("pki") or {}
     if key.get("key_type") or key.get("key_size"):
         key_type = key.get("key_type") or "rsa"
@@ -174,8 +213,9 @@ def validate_settings(spec, recorded):
     if spec["replicas"] > 1 and not uses_external_datastore(spec):
         raise FleetError(
             "replicas=%d needs an external datastore: kine's SQLite lives in one pod." % spec["replicas"],
-            hint="Set storage.kine_data_source_secret_name (a Secret with key %s holding a PostgreSQL or MySQL "
-                 "URL), or use replicas: 1." % DATASOURCE_KEY)
+            hint="Set storage.datastore (a shared PostgreSQL or MySQL server, where the module makes the control "
+                 "plane's database), or storage.kine_data_source_secret_name (a Secret with key %s holding a "
+                 "PostgreSQL or MySQL URL), or use replicas: 1." % DATASOURCE_KEY)
     if recorded and recorded.get("version"):
         problem = k0s.upgrade_problem(recorded["version"], spec["version"])
         if problem:

@@ -26,7 +26,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names imp
     selector_labels,
     workload_name,
 )
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native._settings import DATASOURCE_KEY
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native._settings import DATASOURCE_KEY, service_ports
 
 CONFIG_HASH_ANNOTATION = "k0smotron.fleet/config-hash"
 DATA_DIR = "/var/lib/k0s"
@@ -105,7 +105,7 @@ def _claim_template(persistence):
 def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_name=None):
     names = secret_names(cluster)
     image = "%s:%s" % (spec["image"], k0s.image_tag(spec["version"]))
-    svc = spec["service"]
+    ports = service_ports(spec)
     env = []
     if datastore_secret_name:
         env.append({"name": "KINE_DATASOURCE_URL", "valueFrom": {"secretKeyRef": {
@@ -118,8 +118,8 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
         "imagePullPolicy": "IfNotPresent",
         "args": ["/bin/sh", "-c", START_SCRIPT, "k0s-controller"] + list(spec.get("control_plane_flags") or []),
         "env": env,
-        "ports": [{"name": "api", "containerPort": svc["api_port"], "protocol": "TCP"},
-                  {"name": "konnectivity", "containerPort": svc["konnectivity_port"], "protocol": "TCP"}],
+        "ports": [{"name": "api", "containerPort": ports["api"], "protocol": "TCP"},
+                  {"name": "konnectivity", "containerPort": ports["konnectivity"], "protocol": "TCP"}],
         "readinessProbe": {"exec": {"command": READY_COMMAND}, "periodSeconds": 3, "timeoutSeconds": 5,
                            "failureThreshold": 3, "successThreshold": 1},
         "livenessProbe": {"exec": {"command": LIVE_COMMAND}, "initialDelaySeconds": 120, "periodSeconds": 20,

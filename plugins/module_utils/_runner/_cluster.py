@@ -51,14 +51,17 @@ def check_options(request, other_engines):
     only another engine has (``other_engines``: the engine classes not chosen, with their ``own_options``)."""
     validate_dns_label("name", request.name)
     validate_dns_label("namespace", request.namespace)
-    if request.state == "absent":
-        return
     options = request.options
     for engine in other_engines:
         for option in engine.own_options:
             if options.get(option):
                 what, hint = _ENGINE_WORDS[engine.name]
                 raise FleetError("Option '%s' is %s." % (option, what), hint=hint)
+    if request.state == "absent":
+        return
+    if options.get("drop_database"):
+        raise FleetError("drop_database is given with state=present.",
+                         hint="It drops a deleted control plane's database: use it with state: absent only.")
     if options.get("version"):
         validate_k0s_version("version", options["version"])
     if options.get("replicas") is not None and options["replicas"] < 1:

@@ -14,6 +14,7 @@ import stat
 
 import yaml
 
+from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
 from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info, join_token, kubeconfig
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeStatusError, translate_api_error
 
@@ -41,7 +42,7 @@ def test_create_makes_every_object_in_order_and_waits_until_ready(run_module, na
     result = create(run_module)
     assert result["changed"] is True and result["changes"] == OBJECTS
     assert result["ready"] is True and result["api"]["ready"] is True
-    assert result["api_endpoint"] == "https://kmc-shop-1.edge.svc:30443"
+    assert result["api_endpoint"] == "https://kmc-shop-1.edge.svc:6443"
     assert made(native_api, "secrets") == ["shop-1-ca", "shop-1-proxy", "shop-1-sa"]
     no_private_key_in(result)
     # Everything is owned by the anchor.
@@ -281,3 +282,42 @@ def test_a_batch_of_tokens_reads_the_ca_once(run_module, native_api, tmp_path):
     result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", tokens=entries))
     assert not failed, result
     assert native_api.calls.count(("get", "secrets", "shop-1-ca")) == 1
+
+
+def k0s_yaml(api, cluster_name):
+    return yaml.safe_load(api.objects[("configmaps", "edge", "kmc-%s-config" % cluster_name)]["data"]["k0s.yaml"])
+
+
+def test_node_ports_left_out_are_allocated_and_told_to_workers(run_module, native_api, tmp_path):
+    nodeport = {"type": "NodePort"}
+    first = create(run_module, service=nodeport, external_address="192.0.2.10")
+    second = create(run_module, name="shop-2", service=nodeport, external_address="192.0.2.10")
+    assert first["ports"] != second["ports"] and None not in first["ports"].values()
+    assert set(first["ports"].values()).isdisjoint(second["ports"].values())
+    assert first["api_endpoint"] == "https://192.0.2.10:%d" % first["ports"]["api"]
+    api = k0s_yaml(native_api, "shop-1")["spec"]
+    assert api["api"]["port"] == 6443 and api["api"]["externalAddress"] == "192.0.2.10:%d" % first["ports"]["api"]
+    assert api["konnectivity"] == {"agentPort": 8132,
+                                   "externalAddress": "192.0.2.10:%d" % first["ports"]["konnectivity"]}
+    svc = native_api.objects[("services", "edge", "kmc-shop-1")]
+    assert [p["port"] for p in svc["spec"]["ports"]] == [6443, 8132]
+    # A second run keeps the allocated ports and changes nothing.
+    again = create(run_module, service=nodeport, external_address="192.0.2.10")
+    assert again["changed"] is False and again["ports"] == first["ports"]
+    # Tokens and kubeconfigs carry host:nodePort.
+    dest = str(tmp_path / "h1.token")
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1", dest=dest))
+    assert not failed, result
+    with open(dest) as token_file:
+        assert k0s.join_token_facts(token_file.read().strip())[1] == first["api_endpoint"]
+    result, failed = run_module(kubeconfig.main, dict(cluster="shop-1", namespace="edge",
+                                                      dest=str(tmp_path / "kc")))
+    assert not failed and result["server"] == first["api_endpoint"], result
+
+
+def test_a_control_plane_made_with_the_old_default_ports_keeps_them(run_module, native_api):
+    create(run_module, service={"type": "NodePort", "api_port": 30443, "konnectivity_port": 30132},
+           external_address="192.0.2.10")
+    again = create(run_module, external_address="192.0.2.10")
+    assert again["changed"] is False and again["ports"] == {"api": 30443, "konnectivity": 30132}
+    assert again["api_endpoint"] == "https://192.0.2.10:30443"

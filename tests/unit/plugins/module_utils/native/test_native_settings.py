@@ -31,7 +31,10 @@ def test_an_option_left_out_keeps_the_recorded_value():
 def test_defaults_for_a_new_control_plane():
     spec = settings()
     assert spec["replicas"] == 1
-    assert spec["service"] == {"type": "ClusterIP", "api_port": 30443, "konnectivity_port": 30132}
+    assert spec["service"] == {"type": "ClusterIP", "api_port": None, "konnectivity_port": None}
+    assert objects.service_ports(spec) == {"api": 6443, "konnectivity": 8132}
+    assert objects.automatic_node_ports(spec) == ()
+    assert objects.automatic_node_ports(settings(service={"type": "NodePort"})) == ("api", "konnectivity")
     assert spec["storage"]["type"] == "kine" and not objects.uses_external_datastore(spec)
     assert spec["pki"] == {"key_type": "rsa", "key_size": 2048, "ca_validity_days": 3650}
 

@@ -38,7 +38,10 @@ def test_statefulset_runs_k0s_with_the_config_and_rolls_on_a_new_hash():
     assert container["args"][:2] == ["/bin/sh", "-c"] and container["args"][-1] == "--debug"
     assert container["readinessProbe"]["exec"]["command"][-1] == "--raw=/readyz"
     assert "initialDelaySeconds" not in container["readinessProbe"]
-    assert [p["containerPort"] for p in container["ports"]] == [30443, 30132]
+    assert [p["containerPort"] for p in container["ports"]] == [6443, 8132]
+    given_ports = settings(service={"type": "NodePort", "api_port": 31443, "konnectivity_port": None})
+    given = objects.statefulset("shop-1", "edge", given_ports, OWNER, "abc")
+    assert [p["containerPort"] for p in given["spec"]["template"]["spec"]["containers"][0]["ports"]] == [31443, 8132]
     assert pod["metadata"]["annotations"][objects.CONFIG_HASH_ANNOTATION] == "abc"
     assert pod["spec"]["automountServiceAccountToken"] is False
     assert pod["spec"]["nodeSelector"] == {"role": "cp"} and pod["spec"]["priorityClassName"] == "high"
