@@ -258,6 +258,17 @@ options:
                 restart with it. Every run with it rotates again.
             type: bool
             default: false
+  tuning:
+    description:
+      - What the control-plane pod runs beyond O(control_plane_flags) (native engine). V(lean), the default for a
+        new control plane, turns off the k0s components a hosted control plane has no use for (autopilot, helm,
+        update-prober, windows-node), gives each Go component a soft memory limit (C(GOMEMLIMIT)), and, when
+        O(resources) is not given, requests the CPU and memory the pod was measured to use, so that the scheduler
+        places control planes by their real size. V(none) runs k0s as it comes.
+      - A control plane made before this option existed keeps V(none) until it is given; changing it restarts the
+        pods.
+    type: str
+    choices: [lean, none]
   drop_database:
     description:
       - With O(state=absent) and a shared datastore (O(storage.datastore)), drop the control plane's database and
@@ -278,6 +289,8 @@ options:
   resources:
     description:
       - Compute resources of the control-plane pods, as a Kubernetes C(ResourceRequirements).
+      - With the native engine and O(tuning=lean), left out means the measured requests (C(cpu) 100m, C(memory)
+        512Mi) and no limits.
     type: dict
   node_selector:
     description:
@@ -696,6 +709,7 @@ ARGUMENT_SPEC = dict(
         )),
     ), mutually_exclusive=[("kine_data_source_secret_name", "kine_data_source_url")]),
     drop_database=dict(type="bool", default=False),
+    tuning=dict(type="str", choices=["lean", "none"]),
     k0s_config=dict(type="dict"),
     resources=dict(type="dict"),
     patches=dict(type="list", elements="dict"),

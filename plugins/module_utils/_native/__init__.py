@@ -61,7 +61,7 @@ class NativeEngine(Engine):
     """Control planes as ConfigMaps, Secrets, a Service and a StatefulSet the collection applies itself."""
 
     name = "native"
-    own_options = ("pki", "node_selector", "tolerations", "priority_class_name", "drop_database")
+    own_options = ("pki", "node_selector", "tolerations", "priority_class_name", "drop_database", "tuning")
     token_roles = ("worker",)
 
     def __init__(self, context):

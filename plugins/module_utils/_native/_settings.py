@@ -52,7 +52,12 @@ DEFAULTS = {
     "pki": {"key_type": "rsa", "key_size": 2048, "ca_validity_days": 3650},
     "labels": {},
     "annotations": {},
+    "tuning": "lean",
 }
+
+# Settings whose default changed after control planes were made: an anchor that records none of
+# these gets this value, not the default, so that a new collection version restarts nothing.
+RECORDED_BEFORE = {"tuning": "none"}
 
 
 # The ports k0s listens on in the pod when a port is automatic: k0s's own defaults.
@@ -88,6 +93,8 @@ def merge_settings(recorded, given):
     never switches the datastore); a sub-option left out of a given dict keeps its value too.
     """
     settings = copy.deepcopy(DEFAULTS)
+    if recorded is not None:
+        settings.update((key, value) for key, value in RECORDED_BEFORE.items() if key not in recorded)
     for source in (recorded or {}, given):
         for key, value in source.items():
             if key not in settings or value is None:
@@ -157,6 +164,7 @@ def given_settings(params):
         "pki": params.get("pki"),
         "labels": params.get("labels"),
         "annotations": params.get("annotations"),
+        "tuning": params.get("tuning"),
     }
     return given
 

@@ -17,6 +17,7 @@ import copy
 import hashlib
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _tuning as tuning
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import DATASOURCE_PLACEHOLDER
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import (
     common_labels,
@@ -111,12 +112,14 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
         env.append({"name": "KINE_DATASOURCE_URL", "valueFrom": {"secretKeyRef": {
             "name": datastore_secret_name, "key": DATASOURCE_KEY}}})
     env.append({"name": "PLACEHOLDER", "value": DATASOURCE_PLACEHOLDER})
+    env.extend(tuning.controller_env(spec))
     data_mount = {"name": "data", "mountPath": DATA_DIR}
     controller = {
         "name": "controller",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "args": ["/bin/sh", "-c", START_SCRIPT, "k0s-controller"] + list(spec.get("control_plane_flags") or []),
+        "args": ["/bin/sh", "-c", START_SCRIPT, "k0s-controller"] + tuning.controller_flags(spec)
+        + list(spec.get("control_plane_flags") or []),
         "env": env,
         "ports": [{"name": "api", "containerPort": ports["api"], "protocol": "TCP"},
                   {"name": "konnectivity", "containerPort": ports["konnectivity"], "protocol": "TCP"}],
@@ -126,8 +129,8 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
                           "timeoutSeconds": 10, "failureThreshold": 6},
         "volumeMounts": [data_mount, {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}],
     }
-    if spec.get("resources"):
-        controller["resources"] = copy.deepcopy(spec["resources"])
+    if tuning.resources(spec):
+        controller["resources"] = tuning.resources(spec)
     init = {
         "name": "pki",
         "image": image,

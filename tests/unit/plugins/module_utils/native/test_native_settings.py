@@ -70,3 +70,11 @@ def test_settings_that_need_each_other_are_checked_after_the_merge():
         objects.validate_settings(objects.merge_settings(None, {}), None)
     assert "version is required" in caught.value.msg
     objects.validate_settings(settings(version="v1.37.0+k0s.0"), settings())
+
+
+def test_a_control_plane_recorded_before_tuning_existed_keeps_none():
+    old = json.loads(json.dumps(settings()))
+    del old["tuning"]
+    assert objects.merge_settings(old, {"version": None})["tuning"] == "none"
+    assert objects.merge_settings(old, {"tuning": "lean"})["tuning"] == "lean"
+    assert objects.merge_settings(None, {"version": "v1.36.3+k0s.2"})["tuning"] == "lean"

@@ -87,3 +87,20 @@ def test_start_script_puts_the_url_in_literally(tmp_path, url):
     assert oct((tmp_path / "run" / "k0s.yaml").stat().st_mode & 0o777) == "0o600"
     assert (tmp_path / "args").read_text().split() == [
         "controller", "--config=%s" % (tmp_path / "run" / "k0s.yaml"), "--debug"]
+
+
+def test_a_lean_control_plane_runs_without_what_it_does_not_need_and_requests_its_size():
+    sts = objects.statefulset("shop-1", "edge", settings(control_plane_flags=["--debug"]), OWNER, "abc")
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    flags = container["args"][4:]
+    assert flags == ["--disable-components=autopilot,helm,update-prober,windows-node", "--debug"]
+    env = dict((e["name"], e.get("value")) for e in container["env"])
+    assert env["KUBE-APISERVER_GOMEMLIMIT"].endswith("MiB") and env["GOMEMLIMIT"].endswith("MiB")
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}}
+
+
+def test_tuning_none_is_k0s_as_it_comes():
+    sts = objects.statefulset("shop-1", "edge", settings(tuning="none"), OWNER, "abc")
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"][4:] == [] and "resources" not in container
+    assert not [e for e in container["env"] if "GOMEMLIMIT" in e["name"]]
