@@ -24,10 +24,11 @@ TUNINGS = ("lean", "none")
 
 # Components of `k0s controller` that serve nothing in a hosted control plane: autopilot (k0s's
 # own upgrades; the module upgrades the image), helm (charts; the module applies no charts),
-# update-prober (calls home for updates), windows-node (Windows workers' kube-proxy and CNI).
-# Kept: everything workers need (konnectivity-server, kube-proxy, CoreDNS, the network provider,
-# csr-approver for kubelet serving certificates, the API endpoint reconciler, worker config).
-LEAN_DISABLED_COMPONENTS = ("autopilot", "helm", "update-prober", "windows-node")
+# update-prober (calls home for updates). Kept: everything workers need (konnectivity-server,
+# kube-proxy, CoreDNS, the network provider, csr-approver for kubelet serving certificates, the
+# API endpoint reconciler, worker config) - and windows-node: with it off, k0s v1.36 writes no
+# kube-proxy and no CoreDNS manifests at all (seen on the lab), so Linux workers lose both.
+LEAN_DISABLED_COMPONENTS = ("autopilot", "helm", "update-prober")
 
 # Soft limits, per process: the Go runtime collects sooner as a process nears its limit, instead
 # of letting the heap grow to twice the live data. Soft: past it the process runs on, collecting

@@ -93,7 +93,7 @@ def test_a_lean_control_plane_runs_without_what_it_does_not_need_and_requests_it
     sts = objects.statefulset("shop-1", "edge", settings(control_plane_flags=["--debug"]), OWNER, "abc")
     container = sts["spec"]["template"]["spec"]["containers"][0]
     flags = container["args"][4:]
-    assert flags == ["--disable-components=autopilot,helm,update-prober,windows-node", "--debug"]
+    assert flags == ["--disable-components=autopilot,helm,update-prober", "--debug"]
     env = dict((e["name"], e.get("value")) for e in container["env"])
     assert env["KUBE-APISERVER_GOMEMLIMIT"].endswith("MiB") and env["GOMEMLIMIT"].endswith("MiB")
     assert container["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}}
