@@ -8,6 +8,7 @@
 #   lab/lab.sh down      remove every container, volume and network the lab made
 #   lab/lab.sh paths     the inventory and kubeconfig paths, as shell variables
 #   lab/lab.sh artifacts the k0s release binaries `up` would use ("VERSION PATH" lines), or why not
+#   lab/lab.sh footprint [--json] [CLUSTER...]  the memory of each process of hosted control planes' pods
 #
 # Environment: LAB_EDGE_HOSTS (default 2), K0SMOTRON_FLEET_ARTIFACTS (where k0s release files are
 # looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download), LAB_UPGRADE=1 (also carry
@@ -302,7 +303,6 @@ $(containerd_drop_in | sed 's/^/        /')
 $(worker_profile_yaml "          ")
     control_plane_clusters:
       - name: demo-1
-        service: {api_port: 30443, konnectivity_port: 30132}
         persistence: {type: hostPath, host_path: /var/lib/k0smotron-fleet/$NAMESPACE/demo-1}
   children:
     workers:
@@ -367,6 +367,7 @@ up) cmd_up ;;
 status) cmd_status ;;
 down) cmd_down ;;
 paths) printf 'INVENTORY=%s\nKUBECONFIG=%s\n' "$INVENTORY_FILE" "$KUBECONFIG_FILE" ;;
+footprint) shift; LAB_MGMT=$MGMT LAB_NAMESPACE=$NAMESPACE exec "$here/footprint.sh" "$@" ;;
 artifacts)
     require_artifacts
     for version in "${K0S_VERSIONS[@]}"; do printf '%s %s\n' "$version" "${K0S_BINARIES[$version]}"; done ;;

@@ -90,6 +90,16 @@ else
     log "ok: /sys/fs/cgroup is not a v1 tmpfs layout, nothing to mount"
 fi
 
+step "inotify limits"
+# Every node runs containerd, kubelet and k0s, each watching files: with a few hosts and hosted
+# control planes, the kernel's default of 128 inotify instances per user runs out and containerd's
+# CRI plugin fails to start ("too many open files"). Raised, never lowered.
+for setting in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=1048576; do
+    key=${setting%=*} want=${setting#*=}
+    have=$(sysctl -n "$key")
+    if (( have < want )); then sysctl -qw "$key=$want"; log "$key: $have -> $want"; else log "ok: $key=$have"; fi
+done
+
 step "sanity checks"
 podman --version
 runc --version | head -1
