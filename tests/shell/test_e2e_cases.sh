@@ -19,7 +19,8 @@ test_token_expired_before_use
 test_edge_host_restarted_during_install
 test_control_plane_pod_deleted_mid_join
 test_management_node_restarted
-test_postgres_two_replicas_stopped_and_started"
+test_postgres_two_replicas_stopped_and_started
+test_fleet_in_parallel_on_node_ports_and_a_shared_postgres"
 got=$(collect)
 [[ $got == "$want" ]] || fail "pytest --collect-only tests/e2e lists, in this order:"$'\n'"$got"$'\n'"instead of:"$'\n'"$want"
 ok "$(wc -l <<<"$got") cases, lab-up first"
@@ -30,6 +31,6 @@ ok "$(wc -l <<<"$got") cases, lab-up first"
 for kind in idempotence flow; do
     [[ -n $(collect -m "$kind") ]] || fail "no case of kind $kind"
 done
-[[ $(( $(collect -m setup | wc -l) + $(collect -m flow | wc -l) + $(collect -m idempotence | wc -l) + $(collect -m fault | wc -l) )) == 14 ]] \
+[[ $(( $(collect -m setup | wc -l) + $(collect -m flow | wc -l) + $(collect -m idempotence | wc -l) + $(collect -m fault | wc -l) )) == 15 ]] \
     || fail "not every case has exactly one kind (setup, flow, idempotence, fault)"
 ok "-k upgrade, -m fault (6), -m setup select; every case has one kind"
