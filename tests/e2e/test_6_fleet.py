@@ -58,6 +58,12 @@ def shared_postgres(lab):
     sql = ("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN CREATEDB "
            "CREATEROLE PASSWORD '%s'; END IF; END $$;" % (ADMIN_USER, ADMIN_USER, ADMIN_PASSWORD))
     lab.run(["runuser", "-u", "postgres", "--", "psql", "-q", "-c", sql], quiet=True)
+    # A fresh start each run: what an earlier run's control planes left (their Secrets are gone with
+    # the lab, so the module would rightly refuse to take these over).
+    for cluster in names():
+        name = database(cluster, lab.namespace)
+        lab.run(["runuser", "-u", "postgres", "--", "dropdb", "--if-exists", name], quiet=True)
+        lab.run(["runuser", "-u", "postgres", "--", "psql", "-q", "-c", "DROP ROLE IF EXISTS %s" % name], quiet=True)
     return version
 
 
