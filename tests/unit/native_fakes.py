@@ -57,24 +57,6 @@ class FakeNativeHostedAPI(FakeHostedAPI):
         self.objects[_key(resource, obj["metadata"].get("namespace"), obj["metadata"]["name"])] = copy.deepcopy(obj)
         return copy.deepcopy(obj)
 
-    def _allocate_free(self, obj):
-        """A NodePort port with no node port keeps the one its Service has, or gets the lowest free one
-        (the API server picks at random in its range; lowest first makes tests readable)."""
-        if obj["spec"].get("type") != "NodePort":
-            return obj
-        obj = copy.deepcopy(obj)
-        meta = obj["metadata"]
-        live = self.objects.get(("services", meta["namespace"], meta["name"])) or {}
-        kept = dict((p.get("name"), p.get("nodePort")) for p in (live.get("spec") or {}).get("ports") or [])
-        taken = set(p.get("nodePort") for key, other in self.objects.items() if key[0] == "services"
-                    for p in other["spec"].get("ports") or []) | set(p.get("nodePort") for p in obj["spec"]["ports"])
-        for port in obj["spec"]["ports"]:
-            if port.get("nodePort"):
-                continue
-            port["nodePort"] = kept.get(port["name"]) or min(set(range(30000, 32768)) - taken)
-            taken.add(port["nodePort"])
-        return obj
-
     def delete(self, resource, name, namespace=None, propagation="Background"):
         self.calls.append(("delete", resource.plural, name))
         self._reach()

@@ -22,6 +22,7 @@ import hashlib
 import re
 import secrets
 import string
+from collections import namedtuple
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _sql as sql
 from ansible_collections.k0smotron.fleet.plugins.module_utils._sql._server import LIMITS, validate_address
@@ -124,19 +125,20 @@ def generate_password():
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for dummy in range(PASSWORD_LENGTH))
 
 
-class Prepared(object):
+class Prepared(namedtuple("Prepared", ("described", "datastore", "password", "url", "rotated"))):
     """A present control plane's shared datastore, checked: its URL and password are known (kept
     or new), nothing is changed yet."""
 
-    def __init__(self, described, datastore, password, url, rotated):
-        self.described = described
-        self.datastore = datastore
-        self.password = password
-        self.url = url
-        self.rotated = rotated
+    __slots__ = ()
 
-    def label(self):
-        return "%s database %s at %s" % (self.datastore.engine, self.described["database"], self.datastore.address)
+    def __repr__(self):
+        # Never the password or the URL, in a traceback or a debug line.
+        return "Prepared(%s)" % label(self.datastore, self.described)
+
+
+def label(datastore, described):
+    """How the change log names a control plane's database: 'PostgreSQL database NAME at HOST:PORT'."""
+    return "%s database %s at %s" % (datastore.engine, described["database"], datastore.address)
 
 
 def prepare(context, client, namespace, described, secret_name, rotate):
@@ -175,15 +177,15 @@ def ensure(context, prepared):
         try:
             done = sql.ensure(prepared.datastore, described["database"], described["user"], prepared.password)
         except FleetError as exc:
-            _record(context, prepared.label(), exc.details.get("datastore_changes") or [])
+            _record(context, label(prepared.datastore, described), exc.details.get("datastore_changes") or [])
             raise
-    _record(context, prepared.label(), done)
+    _record(context, label(prepared.datastore, described), done)
     return done
 
 
-def _record(context, label, done):
+def _record(context, what, done):
     if done:
-        context.changes.record(label, {}, {"done": list(done)})
+        context.changes.record(what, {}, {"done": list(done)})
         if not context.check_mode:
             context.changes.written = True
 
@@ -209,18 +211,18 @@ class DropAfter(Watch):
 
     def finish(self):
         facts = dict(self.inner.finish())
-        label = "%s database %s at %s" % (self.datastore.engine, self.described["database"], self.datastore.address)
+        named = label(self.datastore, self.described)
         try:
             done = sql.drop(self.datastore, self.described["database"], self.described["user"])
         except FleetError as exc:
-            _record(self.context, label, exc.details.get("datastore_changes") or [])
+            _record(self.context, named, exc.details.get("datastore_changes") or [])
             raise
-        _record(self.context, label, done)
+        _record(self.context, named, done)
         facts["datastore_dropped"] = done
         return facts
 
 
 def plan_drop(context, datastore, described):
     """Check mode: what dropping would do, recorded, nothing dropped."""
-    label = "%s database %s at %s" % (datastore.engine, described["database"], datastore.address)
-    _record(context, label, sql.drop(datastore, described["database"], described["user"], dry=True))
+    _record(context, label(datastore, described),
+            sql.drop(datastore, described["database"], described["user"], dry=True))
