@@ -4,7 +4,11 @@
 # (read back from its Secrets), as k0s would start one from them:
 #
 #   hosted.sh up NAME PKI_DIR    start it (no-op when up); prints "PORT" on stdout
+#   hosted.sh port               a free port on the loopback interface, for HOSTED_PORT
 #   hosted.sh down NAME          stop it and remove its state
+#
+# HOSTED_PORT chooses the port (a free one otherwise): a test can aim a module at the address
+# before anything listens there, as at a node port just allocated.
 #
 # PKI_DIR holds ca.crt ca.key front-proxy-ca.crt front-proxy-ca.key sa.pub sa.key. The serving
 # certificate and the controller manager's client certificate are signed here by that CA.
@@ -51,7 +55,7 @@ up() {
     openssl x509 -req -in kcm.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out kcm.crt \
       -extfile <(printf 'extendedKeyUsage=clientAuth') 2>/dev/null
   )
-  port=$(free_port); etcd_port=$(cat "$STATE_DIR/etcd.port"); start=$(date +%s)
+  port=${HOSTED_PORT:-$(free_port)}; etcd_port=$(cat "$STATE_DIR/etcd.port"); start=$(date +%s)
   echo "$port" > "$dir/port"
   log "starting hosted kube-apiserver '$name' on https://127.0.0.1:$port"
   "$KUBE_APISERVER" --etcd-servers "http://127.0.0.1:$etcd_port" --etcd-prefix "/hosted-$name" \
@@ -100,6 +104,7 @@ down() {
 
 case "${1:-}" in
   up) shift; up "$@" ;;
+  port) free_port ;;
   down) shift; down "$@" ;;
-  *) echo "usage: $0 up NAME PKI_DIR | down NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 up NAME PKI_DIR | port | down NAME" >&2; exit 2 ;;
 esac

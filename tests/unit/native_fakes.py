@@ -17,6 +17,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _resources as resources
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import (
     FakeHostedAPI,
     FakeManagementAPI,
@@ -36,10 +37,18 @@ class FakeNativeHostedAPI(FakeHostedAPI):
         super(FakeNativeHostedAPI, self).__init__()
         self.clients_made = 0
         self.nodes = []
+        # Calls refused before it serves: a control plane just made, or a node port not yet forwarded.
+        self.refusals = 0
+        # What /readyz answers while it serves: "ok", or an error to raise (a FleetError).
+        self.readyz = "ok"
 
     def _reach(self):
         if not self.reachable:
             raise FakeHostedAPI.unreachable()
+        if self.refusals:
+            self.refusals -= 1
+            raise FleetError("Cannot reach the hosted cluster's API at https://10.0.0.5:31285: [Errno 111] "
+                             "Connection refused.")
 
     def list(self, resource, namespace=None, label_selector=None, field_selector=None):
         self.calls.append(("list", resource.plural, namespace))
@@ -65,7 +74,9 @@ class FakeNativeHostedAPI(FakeHostedAPI):
     def get_raw(self, path, verb="get", resource=None):
         self.calls.append(("get", path, None))
         self._reach()
-        return "ok"
+        if isinstance(self.readyz, Exception):
+            raise self.readyz
+        return self.readyz
 
 
 class FakeNativeAPI(FakeManagementAPI):

@@ -156,7 +156,7 @@ class NativeEngine(Engine):
                 return outcome
             raise self._missing(plane)
         server = plane.endpoint()
-        hosted = plane.hosted_client(server)
+        hosted, outcome["waited"] = plane.serving_hosted_client(server)
         ca_cert = plane.ca()[0]
         if request.force:
             reason = "force=true"

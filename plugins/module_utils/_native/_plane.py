@@ -41,6 +41,7 @@ class ControlPlane:
         self.namespace = namespace
         self.names = secret_names(name)
         self._hosted = {}
+        self._serving = set()
         self._ca = None
 
     def anchor(self):
@@ -76,7 +77,7 @@ class ControlPlane:
 
         It goes to ``hosted_api_url`` when given, else to ``server`` (else the endpoint). One client
         (one certificate) per address for the whole module run: a batch of tokens signs one."""
-        server = self.context.hosted_api_url or server or self.endpoint()
+        server = self._address(server)
         if server not in self._hosted:
             ca_cert, ca_key = self.ca()
             cert, key = pki.sign_client_cert(ca_cert, ca_key, ADMIN_USER, ADMIN_GROUPS, seconds=PROBE_CERT_SECONDS)
@@ -87,3 +88,41 @@ class ControlPlane:
                 unreachable_hint="Check that the control plane is ready and that %s is reachable from where the "
                                  "module runs; hosted_api_url sets another address to reach it at." % server)
         return self._hosted[server]
+
+    def serving_hosted_client(self, server=None):
+        """``(client, seconds waited)``: ``hosted_client`` once the hosted API answers ``/readyz`` with ok.
+
+        A control plane made moments ago may not serve yet, and the management cluster's proxies may
+        not yet forward a node port Kubernetes just allocated (connections are refused for a few
+        seconds): what needs the hosted API waits for it, up to wait_timeout, rather than fail. One
+        look per address per run when it serves."""
+        server = self._address(server)
+        hosted = self.hosted_client(server)
+        if server in self._serving:
+            return hosted, 0.0
+        waiter = self.context.waiter()
+        waiter.until(
+            "the API of control plane %s/%s at %s to serve" % (self.namespace, self.name, server),
+            lambda: _serving_state(hosted), lambda state: (state == "ready", state),
+            hint="Check the control plane with k0smotron.fleet.cluster_info (its pods, its Service); where %s "
+                 "cannot be reached from where the module runs, hosted_api_url sets another address. Raise "
+                 "wait_timeout if the site is slow." % server)
+        self._serving.add(server)
+        return hosted, waiter.elapsed
+
+    def _address(self, server):
+        return self.context.hosted_api_url or server or self.endpoint()
+
+
+def _serving_state(hosted):
+    """"ready", or a short text of why the hosted API does not serve yet; credentials it refuses (a
+    401 or 403 will not pass by waiting) raise."""
+    try:
+        answer = hosted.get_raw("/readyz").strip()
+    except FleetError as exc:
+        if exc.status is None:
+            return "not reachable (%s)" % exc.msg.rstrip(".")
+        if exc.status >= 500 or exc.status == 429:
+            return "not ready (HTTP %d)" % exc.status
+        raise
+    return "ready" if answer == "ok" else "not ready (%s)" % answer[:80]

@@ -15,6 +15,7 @@ import stat
 import yaml
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info, join_token, kubeconfig
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeStatusError, translate_api_error
 
@@ -171,6 +172,51 @@ def test_a_batch_of_tokens_signs_one_admin_certificate_per_control_plane(run_mod
     assert [r["minted"] for r in result["tokens"]] == [True] * 5
     assert native_api.hosted.clients_made == 1
     assert len([k for k in native_api.hosted.objects if k[2].startswith("bootstrap-token-")]) == 5
+
+
+def test_a_token_waits_for_a_hosted_api_that_refuses_right_after_creation(run_module, native_api, tmp_path):
+    create(run_module)
+    native_api.hosted.calls[:] = []
+    native_api.hosted.refusals = 3   # the node port is not forwarded yet
+    entries = [dict(name="h%d" % n, dest=str(tmp_path / ("h%d.token" % n))) for n in range(3)]
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", tokens=entries,
+                                                      wait_sleep=2))
+    assert not failed, result
+    assert [r["minted"] for r in result["tokens"]] == [True] * 3
+    # Waited once for the control plane, not once per token; one /readyz while it serves.
+    assert result["tokens"][0]["waited"] == 6.0 and result["waited"] == 6.0
+    assert [c for c in native_api.hosted.calls if c[1] == "/readyz"] == [("get", "/readyz", None)] * 4
+
+
+def test_a_hosted_api_that_never_serves_fails_the_token_naming_what_to_check(run_module, native_api, tmp_path):
+    create(run_module)
+    native_api.hosted.refusals = 10 ** 6
+    dest = tmp_path / "h1.token"
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1", dest=str(dest),
+                                                      wait_timeout=20, wait_sleep=5))
+    assert failed
+    assert "Timed out after 20s waiting for the API of control plane edge/shop-1 at https://" in result["msg"]
+    assert "Connection refused" in result["msg"] and "hosted_api_url" in result["msg"]
+    assert not dest.exists() and not [k for k in native_api.hosted.objects if k[2].startswith("bootstrap-token-")]
+
+
+def test_a_hosted_api_that_is_not_ready_yet_is_waited_for_but_refused_credentials_are_not(
+        run_module, native_api, tmp_path):
+    create(run_module)
+    not_ready = FleetError("The hosted cluster's API answered 500 to get /readyz.")
+    not_ready.status = 500
+    native_api.hosted.readyz = not_ready
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
+                                                      dest=str(tmp_path / "h1.token"), wait_timeout=4, wait_sleep=2))
+    assert failed and "last state: not ready (HTTP 500)" in result["msg"]
+    refused = FleetError("The hosted cluster's API rejected the credentials (401 Unauthorized).")
+    refused.status = 401
+    native_api.hosted.readyz = refused
+    native_api.hosted.calls[:] = []
+    result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
+                                                      dest=str(tmp_path / "h1.token")))
+    assert failed and "401 Unauthorized" in result["msg"] and "Timed out" not in result["msg"]
+    assert len([c for c in native_api.hosted.calls if c[1] == "/readyz"]) == 1
 
 
 def test_a_renewed_token_revokes_the_one_it_replaced(run_module, native_api, tmp_path):
