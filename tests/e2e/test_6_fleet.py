@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A fleet on real k0s: FLEET_E2E_CLUSTERS control planes (4 by default) made by one site.yml run, in
 parallel, with no ports given (NodePort, allocated by Kubernetes) and on one shared PostgreSQL server
-(a database and a user each, made by the module), each joined by an edge host of its own with a token
-from one batch call per control plane; every node Ready, `kubectl logs` and `exec` to a pod on each
-edge host through each hosted API (so through konnectivity, over the allocated node port); a second
+(a database and a user each, made by the module), each joined by FLEET_E2E_HOSTS edge hosts of its own
+(2 by default) with tokens from one batch call per control plane; every node Ready, `kubectl logs` and
+`exec` to a pod on each edge host through each hosted API (so through konnectivity, over the allocated node port); a second
 run with no change; one deleted with its database dropped, the others unaffected."""
 
 from __future__ import annotations
@@ -21,18 +21,10 @@ import yaml
 from conftest import ARTIFACTS, CONTROLLER_DIR, INVENTORY, LAB_STATE, RECAP, k0s_file
 from test_5_postgres import postgres_ready
 
-pytestmark = [
-    pytest.mark.flow,
-    # Opt-in for now: in the clean-clone CI run of 2026-12-02 the batch token call for one of the four
-    # control planes found its freshly allocated node port refusing connections (the management node's
-    # kube-proxy had not programmed it yet) and that host failed; the module does not yet retry a hosted
-    # API that refuses right after creation. Run it with FLEET_E2E=1.
-    pytest.mark.skipif(os.environ.get("FLEET_E2E") != "1",
-                       reason="the fleet case is opt-in until join_token retries a just-created hosted API "
-                              "(FLEET_E2E=1 runs it)"),
-]
+pytestmark = pytest.mark.flow
 
 COUNT = int(os.environ.get("FLEET_E2E_CLUSTERS", "4"))
+HOSTS_PER_CLUSTER = int(os.environ.get("FLEET_E2E_HOSTS", "2"))
 FIRST_HOST = 4  # fleet-edge-1 to -3 serve demo-1 (the --limit case adds the third)
 ADMIN_USER = "fleet_e2e_admin"
 # The LEAK_PATTERNS of conftest catch this password in any output.
@@ -45,7 +37,14 @@ def names():
 
 
 def hosts():
-    return ["fleet-edge-%d" % n for n in range(FIRST_HOST, FIRST_HOST + COUNT)]
+    """Every control plane's edge hosts, in the order of names(): [[fleet-edge-4, fleet-edge-5], ...]."""
+    return [["fleet-edge-%d" % (FIRST_HOST + c * HOSTS_PER_CLUSTER + h) for h in range(HOSTS_PER_CLUSTER)]
+            for c in range(COUNT)]
+
+
+def members():
+    """(control plane, host) for every edge host of the fleet."""
+    return [(cluster, host) for cluster, group in zip(names(), hosts()) for host in group]
 
 
 def database(cluster, namespace):
@@ -83,7 +82,7 @@ def databases(lab):
 
 
 def write_fleet_inventory(lab):
-    """The lab's inventory with the fleet's control planes and hosts: one host per control plane."""
+    """The lab's inventory with the fleet's control planes and hosts: HOSTS_PER_CLUSTER hosts each."""
     with open(INVENTORY, encoding="utf-8") as handle:
         lab_inventory = yaml.safe_load(handle)
     top = lab_inventory["all"]
@@ -96,7 +95,7 @@ def write_fleet_inventory(lab):
     fleet_vars["control_plane_defaults"] = defaults
     fleet_vars["control_plane_clusters"] = [{"name": name} for name in names()]
     fleet = {"all": {"vars": fleet_vars, "children": {"workers": {"hosts": dict(
-        (host, dict(hostvars[host], worker_cluster=name)) for host, name in zip(hosts(), names()))}}}}
+        (host, dict(hostvars[host], worker_cluster=name)) for name, host in members())}}}}
     with open(FLEET_INVENTORY, "w", encoding="utf-8") as handle:
         yaml.safe_dump(fleet, handle, default_flow_style=False)
 
@@ -144,7 +143,7 @@ def test_fleet_in_parallel_on_node_ports_and_a_shared_postgres(lab, detail):
     saved = INVENTORY + ".before-fleet"
     shutil.copy(INVENTORY, saved)
     started = time.monotonic()
-    lab.lab_sh("up", env={"LAB_EDGE_HOSTS": str(FIRST_HOST - 1 + COUNT)})
+    lab.lab_sh("up", env={"LAB_EDGE_HOSTS": str(FIRST_HOST - 1 + COUNT * HOSTS_PER_CLUSTER)})
     hosts_seconds = time.monotonic() - started
     write_fleet_inventory(lab)
     shutil.move(saved, INVENTORY)
@@ -157,7 +156,7 @@ def test_fleet_in_parallel_on_node_ports_and_a_shared_postgres(lab, detail):
     done, _recap = fleet_site(lab)
     site_seconds = time.monotonic() - start
     lab.assert_no_leaks(done, "the fleet's site.yml")
-    for cluster, host in zip(names(), hosts()):
+    for cluster, host in members():
         lab.wait_for("%s Ready in %s" % (host, cluster), lambda c=cluster, h=host: node_ready(lab, c, h), timeout=300)
 
     # Every control plane on node ports of its own, told to workers as address:nodePort.
@@ -172,7 +171,7 @@ def test_fleet_in_parallel_on_node_ports_and_a_shared_postgres(lab, detail):
     allocated = [port for pair in ports.values() for port in pair.values()]
     assert len(set(allocated)) == len(allocated), ports
 
-    lines = sum(logs_and_exec(lab, cluster, host) for cluster, host in zip(names(), hosts()))
+    lines = sum(logs_and_exec(lab, cluster, host) for cluster, host in members())
     made = databases(lab)
     assert {database(c, lab.namespace) for c in names()} <= made, made
 
@@ -181,16 +180,18 @@ def test_fleet_in_parallel_on_node_ports_and_a_shared_postgres(lab, detail):
     lab.assert_unchanged(recap, "the fleet's second site.yml")
 
     # One deleted with its database dropped; the others serve on.
-    gone, kept = names()[-1], names()[:-1]
+    gone = names()[-1]
     lab.run(["ansible", "localhost", "-m", "k0smotron.fleet.cluster", "-a", json.dumps({
         "name": gone, "namespace": lab.namespace, "state": "absent", "drop_database": True,
         "kubeconfig": lab.management_kubeconfig, "wait_timeout": 300})], quiet=True)
     assert database(gone, lab.namespace) not in databases(lab)
-    for cluster, host in zip(kept, hosts()):
+    for cluster, host in members():
+        if cluster == gone:
+            continue
         ready, state = node_ready(lab, cluster, host)
         assert ready, "%s in %s: %s after %s was deleted" % (host, cluster, state, gone)
-    detail("%d control planes (NodePort, ports allocated: %s) on one PostgreSQL, one host each: site.yml %.0fs "
+    detail("%d control planes (NodePort, ports allocated: %s) on one PostgreSQL, %d hosts each: site.yml %.0fs "
            "(hosts up %.0fs), every node Ready, logs (%d lines) and exec through each hosted API; second run "
            "no change; %s deleted with its database dropped, the others Ready" % (
                COUNT, ", ".join("%s %d/%d" % (c, p["api"], p["konnectivity"]) for c, p in sorted(ports.items())),
-               site_seconds, hosts_seconds, lines, gone))
+               HOSTS_PER_CLUSTER, site_seconds, hosts_seconds, lines, gone))
