@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: datastore demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
+.PHONY: bench bench-api bench-api-quick datastore demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
@@ -106,6 +106,19 @@ integration: venv pip-bootstrap $(TEST_COLLECTION) ## Module integration tests a
 demo: collection ## The main job: site.yml on the local lab (lab up, site.yml, status.yml; each phase timed)
 	lab/demo.sh
 
+bench: collection ## The benchmark on the lab with real k0s, then the API tier's (tests/output/bench: results.json, results.md, charts)
+	lab/build/build.sh kubernetes etcd
+	python tests/bench/bench.py lab $(BENCH_ARGS)
+
+bench-api: collection ## The benchmark's figures on the real kube-apiserver tiers, no k0s (tests/output/bench)
+	lab/build/build.sh kubernetes etcd
+	python tests/bench/bench.py api $(BENCH_ARGS)
+
+# make test runs the API benchmark small (tests/output/bench-quick), so that its harness cannot rot.
+bench-api-quick: collection
+	lab/build/build.sh kubernetes etcd
+	python tests/bench/bench.py api --quick
+
 lab-up: ## The lab: a management k0s cluster and edge hosts in podman (root; finds or downloads k0s, see README)
 	lab/lab.sh up
 
@@ -152,7 +165,7 @@ host-tools: ## Install the system tools the tests use (shellcheck), as root, whe
 script-tests: ## Tests of the Makefile and the lab scripts (tests/shell)
 	tests/shell/run.sh
 
-test: host-tools sanity units script-tests datastore integration lab-hosts-test molecule lint install-check e2e-if-artifacts ## Every test CI runs: sanity, unit, scripts, the shared datastore on real PostgreSQL and MariaDB, integration against a real kube-apiserver, lab hosts, Molecule, lint, build + install + docs, and end-to-end on real k0s when its release files are found
+test: host-tools sanity units script-tests datastore integration bench-api-quick lab-hosts-test molecule lint install-check e2e-if-artifacts ## Every test CI runs: sanity, unit, scripts, the shared datastore on real PostgreSQL and MariaDB, integration against a real kube-apiserver, the API benchmark in quick mode, lab hosts, Molecule, lint, build + install + docs, and end-to-end on real k0s when its release files are found
 	@python tests/utils/junit_summary.py '$(TEST_COLLECTION)/tests/output/junit'
 
 clean-cache: ## Remove this checkout's copies in the cache (builds and the venv stay)

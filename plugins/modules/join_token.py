@@ -122,7 +122,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the control plane to serve before a token is minted or checked.
-      - With O(engine=native), for its hosted API to answer C(/readyz): a control plane made moments ago,
+      - With O(engine=native), for its hosted API to answer C(/readyz). A control plane made moments ago,
         or a node port Kubernetes has just allocated and the management cluster's proxies do not forward
         yet, is waited for rather than failed. The time waited is in RV(waited).
       - With O(engine=k0smotron), for a ready control-plane pod, for k0smotron to mint the token, or for a

@@ -13,14 +13,8 @@ repo=$(cd "$here/../.." && pwd)
 copy=${1:?usage: $0 COLLECTION_COPY [ansible-test args...]}
 shift
 
-# shellcheck source=../../lab/versions.env
-. "$repo/lab/versions.env"
-CACHE=${K0SMOTRON_FLEET_CACHE:-$HOME/.cache/k0smotron-fleet}
-export KUBE_APISERVER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-apiserver
-export ETCD=$CACHE/bin/etcd-v$ETCD_VERSION/etcd
-export KUBE_CONTROLLER_MANAGER=$CACHE/bin/kubernetes-v$KUBERNETES_VERSION/kube-controller-manager
-STATE_DIR=$CACHE/apiserver-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
-export STATE_DIR
+# shellcheck source=env.sh
+. "$here/env.sh"   # KUBE_APISERVER, ETCD, KUBE_CONTROLLER_MANAGER, STATE_DIR, and lab/versions.env
 
 # The shared_datastore target's PostgreSQL and MariaDB (tests/datastore/servers.sh), stopped with the API server.
 datastore=$repo/tests/datastore/servers.sh

@@ -39,8 +39,9 @@ class FakeNativeHostedAPI(FakeHostedAPI):
         self.nodes = []
         # Calls refused before it serves: a control plane just made, or a node port not yet forwarded.
         self.refusals = 0
-        # What /readyz answers while it serves: "ok", or an error to raise (a FleetError).
+        # What /readyz answers while it serves, and an error to raise instead (a FleetError) when set.
         self.readyz = "ok"
+        self.readyz_error = None
 
     def _reach(self):
         if not self.reachable:
@@ -74,8 +75,8 @@ class FakeNativeHostedAPI(FakeHostedAPI):
     def get_raw(self, path, verb="get", resource=None):
         self.calls.append(("get", path, None))
         self._reach()
-        if isinstance(self.readyz, Exception):
-            raise self.readyz
+        if self.readyz_error is not None:
+            raise self.readyz_error
         return self.readyz
 
 

@@ -205,13 +205,13 @@ def test_a_hosted_api_that_is_not_ready_yet_is_waited_for_but_refused_credential
     create(run_module)
     not_ready = FleetError("The hosted cluster's API answered 500 to get /readyz.")
     not_ready.status = 500
-    native_api.hosted.readyz = not_ready
+    native_api.hosted.readyz_error = not_ready
     result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
                                                       dest=str(tmp_path / "h1.token"), wait_timeout=4, wait_sleep=2))
     assert failed and "last state: not ready (HTTP 500)" in result["msg"]
     refused = FleetError("The hosted cluster's API rejected the credentials (401 Unauthorized).")
     refused.status = 401
-    native_api.hosted.readyz = refused
+    native_api.hosted.readyz_error = refused
     native_api.hosted.calls[:] = []
     result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
                                                       dest=str(tmp_path / "h1.token")))
