@@ -24,18 +24,15 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(REPO, "tests", "utils"))
+import lab_versions  # noqa: E402  pylint: disable=wrong-import-position
+
 PLAYBOOKS = os.path.join(HERE, "playbooks")
 
 
 def versions_env():
     """lab/versions.env as a dict."""
-    values = {}
-    with open(os.path.join(REPO, "lab", "versions.env"), encoding="utf-8") as handle:
-        for line in handle:
-            if "=" in line and not line.lstrip().startswith("#"):
-                key, _sep, value = line.strip().partition("=")
-                values[key] = value
-    return values
+    return lab_versions.read()
 
 
 def percentile(samples, fraction):

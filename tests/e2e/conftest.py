@@ -44,12 +44,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUTPUT = os.path.join(REPO, "tests", "output")
 LOGS = os.path.join(OUTPUT, "e2e")
 LAB = os.path.join(REPO, "lab", "lab.sh")
-VERSIONS = {}
-with open(os.path.join(REPO, "lab", "versions.env"), encoding="utf-8") as handle:
-    for line in handle:
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _sep, value = line.strip().partition("=")
-            VERSIONS[key] = value
+sys.path.insert(0, os.path.join(REPO, "tests", "utils"))
+import lab_versions  # noqa: E402  pylint: disable=wrong-import-position
+
+VERSIONS = lab_versions.read()
 ARCH = VERSIONS.get("GOARCH", "amd64")
 CACHE = os.environ.get("K0SMOTRON_FLEET_CACHE", os.path.expanduser("~/.cache/k0smotron-fleet"))
 ARTIFACTS = os.environ.get("K0SMOTRON_FLEET_ARTIFACTS", os.path.join(CACHE, "artifacts"))
