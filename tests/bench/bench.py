@@ -6,6 +6,7 @@ baseline measured in the same run, reported as a ratio, with charts.
 
     bench.py api [--quick]   make bench-api: the real kube-apiserver tiers, no k0s (api_figures.py)
     bench.py lab [--quick]   make bench: real k0s on the lab (lab_figures.py), then the API figures
+    --only GROUP             some figures only (ready, parallel, memory, site, api), e.g. while working on one
 
 Writes OUTPUT/results.json, OUTPUT/results.md, charts (PNG) and one log per step in OUTPUT/logs;
 OUTPUT is tests/output/bench (tests/output/bench-quick with --quick, so that make test's quick run
@@ -48,6 +49,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("mode", choices=["api", "lab"])
     parser.add_argument("--quick", action="store_true", help="small N, few samples: the harness, not the figures")
+    parser.add_argument("--only", action="append", choices=["ready", "parallel", "memory", "site", "api"],
+                        help="measure only these groups of figures (repeatable): for work on one figure")
     parser.add_argument("--output", help="where the results go (default tests/output/bench[-quick])")
     args = parser.parse_args(argv)
     output = args.output or os.path.join(REPO, "tests", "output", "bench-quick" if args.quick else "bench")
@@ -58,8 +61,11 @@ def main(argv=None):
     try:
         if args.mode == "lab":
             import lab_figures  # pylint: disable=import-outside-toplevel
-            lab_figures.run(bench)
-        measure_api(bench)
+            groups = [g for g in args.only if g != "api"] if args.only else list(lab_figures.GROUPS)
+            if groups:
+                lab_figures.run(bench, groups)
+        if not args.only or "api" in args.only:
+            measure_api(bench)
     except (BenchError, subprocess.SubprocessError, OSError, KeyError, ValueError) as exc:
         failed = exc
         bench.say("FAILED: %s" % exc)

@@ -332,13 +332,19 @@ def mirror_gets():
         return 0
 
 
-def run(bench):
+GROUPS = ("ready", "parallel", "memory", "site")
+
+
+def run(bench, groups=GROUPS):
+    """The GROUPS of figures, in their order (ready: cp_ready and cp_floor; parallel; memory:
+    cp_memory, cp_cpu_idle and tokens_500; site)."""
     lab = LabBench(bench)
+    steps = {"ready": lab.ready_and_floor, "parallel": lab.parallel, "memory": lab.memory_and_tokens,
+             "site": lab.site}
     lab.fresh_lab()
     try:
-        lab.ready_and_floor()
-        lab.parallel()
-        lab.memory_and_tokens()
-        lab.site()
+        for group in GROUPS:
+            if group in groups:
+                steps[group]()
     finally:
         lab.finish()
