@@ -69,6 +69,8 @@ def main(argv=None):
     except (BenchError, subprocess.SubprocessError, OSError, KeyError, ValueError) as exc:
         failed = exc
         bench.say("FAILED: %s" % exc)
+    finally:
+        bench.close()
     results = bench.results()
     if failed:
         results["failed"] = str(failed)

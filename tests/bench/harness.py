@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,10 @@ class Bench:
         # Extra-vars files and read-back results: the controller's own, private.
         self.scratch = tempfile.mkdtemp(prefix="bench-", dir=output)
         os.chmod(self.scratch, 0o700)
+
+    def close(self):
+        """Remove the scratch folder: extra-vars files, key material read back, token files."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     # --- progress --------------------------------------------------------------------------------
 
