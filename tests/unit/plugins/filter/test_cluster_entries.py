@@ -57,8 +57,9 @@ def test_a_good_list_has_no_problems():
     ({"name": "Shop_1"}, "entry Shop_1: 'Shop_1' is not a DNS-1123 label (lower-case letters, digits and '-', "
                          "at most 63)."),
     ({"name": "x" * 64}, "is not a DNS-1123 label"),
-    ({"name": "shop-2", "sevrice": {}}, "entry shop-2: unknown setting(s) sevrice; the settings are the options "
-                                       "of k0smotron.fleet.cluster: name, namespace, state, version, service."),
+    ({"name": "shop-2", "sevrice": {}},
+     "entry shop-2: unknown setting(s) sevrice; the settings are the options of k0smotron.fleet.cluster: name, "
+     "namespace, state, version, service."),
     ({"name": "shop-2", "version": ""}, None),
     ("shop-2", "entry #2: it is a str, not a dictionary with a name."),
 ])
