@@ -262,7 +262,7 @@ options:
     description:
       - What the control-plane pod runs beyond O(control_plane_flags) (native engine). V(lean), the default for a
         new control plane, turns off the k0s components a hosted control plane has no use for (autopilot, helm,
-        update-prober), gives each Go component a soft memory limit (C(GOMEMLIMIT)), and, when
+        update-prober), gives kine and konnectivity-server a soft memory limit (C(GOMEMLIMIT)), and, when
         O(resources) is not given, requests the CPU and memory the pod was measured to use, so that the scheduler
         places control planes by their real size. V(none) runs k0s as it comes.
       - A control plane made before this option existed keeps V(none) until it is given; changing it restarts the

@@ -95,9 +95,9 @@ def test_a_lean_control_plane_runs_without_what_it_does_not_need_and_requests_it
     flags = container["args"][4:]
     assert flags == ["--disable-components=autopilot,helm,update-prober", "--debug"]
     env = dict((e["name"], e.get("value")) for e in container["env"])
-    assert env["GOMEMLIMIT"].endswith("MiB") and env["KUBE-CONTROLLER-MANAGER_GOMEMLIMIT"].endswith("MiB")
-    # Not the apiserver: a limit near its idle heap keeps its collector running (make bench, cp_cpu_idle).
-    assert "KUBE-APISERVER_GOMEMLIMIT" not in env
+    assert env["KINE_GOMEMLIMIT"].endswith("MiB") and env["KONNECTIVITY_GOMEMLIMIT"].endswith("MiB")
+    # No plain GOMEMLIMIT: kube-apiserver would inherit it and collect all the time (make bench, cp_cpu_idle).
+    assert "GOMEMLIMIT" not in env and "KUBE-APISERVER_GOMEMLIMIT" not in env
     assert container["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}}
 
 
