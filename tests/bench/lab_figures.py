@@ -78,6 +78,8 @@ class LabBench:
         self.bench = bench
         self.size = sizes(bench.quick)
         self.version = versions_env()["K0S_VERSION"]
+        # The lab's inventory (fresh_lab reads it) and, from it, the role's settings for the lab.
+        self.inventory = {}
         self.lab_vars = {}
 
     # --- commands --------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ class LabBench:
         with open(INVENTORY, encoding="utf-8") as handle:
             inventory = yaml.safe_load(handle)
         self.inventory = inventory
-        # The role's settings for the lab (not the hosts' connection variables).
+        # Not the hosts' connection variables.
         self.lab_vars = dict((k, v) for k, v in inventory["all"]["vars"].items()
                              if k.startswith("control_plane_") and k != "control_plane_clusters")
 
