@@ -50,4 +50,5 @@ JOIN_TOKEN_REQUEST = Resource("k0smotron.io", "v1beta2", "jointokenrequests", "J
 SECRET = Resource("", "v1", "secrets", "Secret")
 POD = Resource("", "v1", "pods", "Pod")
 STATEFULSET = Resource("apps", "v1", "statefulsets", "StatefulSet")
+NETWORKPOLICY = Resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy")
 EVENT = Resource("", "v1", "events", "Event")

@@ -269,6 +269,38 @@ options:
         pods.
     type: str
     choices: [lean, none]
+  pod_security:
+    description:
+      - How locked down the control-plane pods run (native engine). V(strict), the default for a new control plane,
+        is all that Pod Security C(restricted) asks for that k0s permits, in a user namespace (C(hostUsers=false), so
+        that root in the pod is an unprivileged user on the node), with no privilege escalation, every capability dropped
+        but C(SETGID), seccomp C(RuntimeDefault) and a read-only root filesystem. A namespace that enforces
+        C(baseline) admits it; one that enforces C(restricted) refuses it for that one capability, which k0s needs
+        to start its components (README, Security, with the k0s source lines).
+      - V(baseline) is the same without the user namespace, for nodes, runtimes or volumes that cannot give one
+        (Kubernetes 1.33 or later, Linux 6.3 or later, and idmapped mounts on every volume's filesystem); it is the
+        default with O(persistence.type=hostPath), as host directories seldom support idmapped mounts.
+      - V(none) runs the pods as the container runtime makes them, as root; control planes made before this
+        option existed keep it until it is given. Changing it restarts the pods.
+    type: str
+    choices: [strict, baseline, none]
+  network_policy:
+    description:
+      - A NetworkPolicy beside each control plane (native engine), letting in to its pods only the API and
+        konnectivity ports and closing every other port of the pods. Egress stays open (the datastore, konnectivity).
+      - Takes effect where the management cluster's network plugin enforces NetworkPolicies.
+      - Control planes made before this option existed have none until it is given.
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether the policy exists; false deletes it. Default true for a new control plane.
+        type: bool
+      from:
+        description:
+          - Who may reach the two ports, as NetworkPolicy peers (C(podSelector), C(namespaceSelector),
+            C(ipBlock)). Left out (or empty), anywhere, as edge hosts come from anywhere.
+        type: list
+        elements: dict
   drop_database:
     description:
       - With O(state=absent) and a shared datastore (O(storage.datastore)), drop the control plane's database and
@@ -290,7 +322,7 @@ options:
     description:
       - Compute resources of the control-plane pods, as a Kubernetes C(ResourceRequirements).
       - With the native engine and O(tuning=lean), left out means the measured requests (C(cpu) 100m, C(memory)
-        512Mi) and no limits.
+        512Mi) and limits (C(cpu) 1, C(memory) 1Gi), so that one control plane cannot starve the others.
     type: dict
   node_selector:
     description:
@@ -710,6 +742,11 @@ ARGUMENT_SPEC = dict(
     ), mutually_exclusive=[("kine_data_source_secret_name", "kine_data_source_url")]),
     drop_database=dict(type="bool", default=False),
     tuning=dict(type="str", choices=["lean", "none"]),
+    pod_security=dict(type="str", choices=["strict", "baseline", "none"]),
+    network_policy=dict(type="dict", options={
+        "enabled": dict(type="bool"),
+        "from": dict(type="list", elements="dict"),
+    }),
     k0s_config=dict(type="dict"),
     resources=dict(type="dict"),
     patches=dict(type="list", elements="dict"),

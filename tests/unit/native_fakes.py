@@ -161,11 +161,13 @@ class FakeNativeAPI(FakeManagementAPI):
     def delete(self, resource, name, namespace=None, propagation="Background"):
         deleted = super(FakeNativeAPI, self).delete(resource, name, namespace, propagation)
         # The garbage collector: what the deleted object owned goes too (at once, in this fake).
-        gone = [name]
+        # Owners are matched by kind and name, as the real one does by uid.
+        gone = [(resource.kind, name)] if deleted else []
         while gone:
             owner = gone.pop()
             for key, other in list(self.objects.items()):
-                if any(ref.get("name") == owner for ref in other["metadata"].get("ownerReferences") or []):
+                if any((ref.get("kind"), ref.get("name")) == owner
+                       for ref in other["metadata"].get("ownerReferences") or []):
                     del self.objects[key]
-                    gone.append(key[2])
+                    gone.append((other.get("kind"), key[2]))
         return deleted

@@ -27,6 +27,12 @@ def validate_options(options, name="", namespace=""):
                          "setting.",
                          hint="Use engine: native for it; with engine: k0smotron, give each control plane a data source "
                               "of its own (storage.kine_data_source_secret_name).")
+    for key in ("pod_security", "network_policy"):
+        if options.get(key) is not None:
+            raise FleetError(
+                "%s is a native engine setting: k0smotron makes its own pods and no NetworkPolicy." % key,
+                hint="Drop %s with engine: k0smotron (its pods' security context is k0smotron's), or use engine: "
+                     "native." % key)
     if not options.get("version"):
         raise FleetError(
             "version is required with state=present.",

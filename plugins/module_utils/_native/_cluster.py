@@ -20,6 +20,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _sql as sql
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import secret_bytes, statefulset_rollout
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _network_policy as network_policies
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _settings as settings
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _shared_datastore as shared_datastore
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._address import discover_external_address
@@ -54,6 +55,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._native._service i
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._statefulset import config_hash, statefulset
 from ansible_collections.k0smotron.fleet.plugins.module_utils._resources import (
     CONFIGMAP,
+    NETWORKPOLICY,
     SECRET,
     SERVICE,
     STATEFULSET,
@@ -99,6 +101,8 @@ def present(context, plane, options):
     owner = owner_reference(anchor_live)
 
     svc_live = applier.apply(SERVICE, service(name, namespace, spec, owner), svc_current)
+    # Before the pods: they start behind their policy.
+    _ensure_network_policy(applier, client, name, namespace, spec, owner)
     cluster_ip = (svc_live.get("spec") or {}).get("clusterIP")
     if spec["service"]["type"] == "LoadBalancer":
         found_address = discover_external_address(context, client, spec, svc_live)
@@ -150,6 +154,14 @@ def present(context, plane, options):
                              generation_before if rolled else None,
                              check_nodes=recorded is not None and recorded.get("version") != spec["version"])
     return result, watch
+
+
+def _ensure_network_policy(applier, client, name, namespace, spec, owner):
+    current = client.get(NETWORKPOLICY, workload_name(name), namespace)
+    if network_policies.wanted(spec):
+        applier.apply(NETWORKPOLICY, network_policies.network_policy(name, namespace, spec, owner), current)
+    elif current is not None:
+        applier.delete(NETWORKPOLICY, workload_name(name), namespace)
 
 
 def absent(context, plane, options, wait):

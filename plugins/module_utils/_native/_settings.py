@@ -22,6 +22,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
 from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import DEFAULT_IMAGE_REPOSITORY
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _pod_security as pod_security
 
 SPEC_KEY = "spec.json"
 # The Secret key of a kine data source URL: the key k0smotron reads too, so Secrets serve both engines.
@@ -53,11 +54,14 @@ DEFAULTS = {
     "labels": {},
     "annotations": {},
     "tuning": "lean",
+    # None: the level _pod_security.default_level picks for the persistence, recorded at creation.
+    "pod_security": None,
+    "network_policy": {"enabled": True, "from": None},
 }
 
 # Settings whose default changed after control planes were made: an anchor that records none of
 # these gets this value, not the default, so that a new collection version restarts nothing.
-RECORDED_BEFORE = {"tuning": "none"}
+RECORDED_BEFORE = {"tuning": "none", "pod_security": "none", "network_policy": {"enabled": False, "from": None}}
 
 
 # The ports k0s listens on in the pod when a port is automatic: k0s's own defaults.
@@ -94,7 +98,7 @@ def merge_settings(recorded, given):
     """
     settings = copy.deepcopy(DEFAULTS)
     if recorded is not None:
-        settings.update((key, value) for key, value in RECORDED_BEFORE.items() if key not in recorded)
+        settings.update((key, copy.deepcopy(value)) for key, value in RECORDED_BEFORE.items() if key not in recorded)
     for source in (recorded or {}, given):
         for key, value in source.items():
             if key not in settings or value is None:
@@ -110,6 +114,8 @@ def merge_settings(recorded, given):
                         settings[key][sub] = copy.deepcopy(sub_value)
             else:
                 settings[key] = copy.deepcopy(value)
+    if settings["pod_security"] is None:
+        settings["pod_security"] = pod_security.default_level(settings)
     return settings
 
 
@@ -165,6 +171,8 @@ def given_settings(params):
         "labels": params.get("labels"),
         "annotations": params.get("annotations"),
         "tuning": params.get("tuning"),
+        "pod_security": params.get("pod_security"),
+        "network_policy": params.get("network_policy"),
     }
     return given
 

@@ -17,6 +17,7 @@ import copy
 import hashlib
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _pod_security as pod_security
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _tuning as tuning
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._datastore import DATASOURCE_PLACEHOLDER
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._names import (
@@ -131,6 +132,8 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
     }
     if tuning.resources(spec):
         controller["resources"] = tuning.resources(spec)
+    controller["volumeMounts"].extend(pod_security.writable_mounts(spec))
+    controller["env"].extend(pod_security.container_env(spec))
     init = {
         "name": "pki",
         "image": image,
@@ -138,10 +141,13 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
         "command": ["/bin/sh", "-c", PKI_COPY_SCRIPT],
         "volumeMounts": [data_mount, {"name": "pki-source", "mountPath": PKI_SOURCE_DIR, "readOnly": True}],
     }
+    for container in (init, controller):
+        pod_security.secure_container(spec, container)
     volumes = [{"name": "config", "configMap": {"name": config_name(cluster)}}, _pki_volume(names)]
     data_volume = _data_volume(spec["persistence"])
     if data_volume:
         volumes.append(data_volume)
+    volumes.extend(pod_security.writable_volumes(spec))
     pod_labels = common_labels(cluster, spec)
     annotations = dict(spec.get("annotations") or {})
     annotations[CONFIG_HASH_ANNOTATION] = config_hash
@@ -155,6 +161,7 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
             "weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
                                                "labelSelector": {"matchLabels": selector_labels(cluster)}}}]}},
     }
+    pod_security.secure_pod(spec, pod_spec)
     if spec.get("node_selector"):
         pod_spec["nodeSelector"] = dict(spec["node_selector"])
     if spec.get("tolerations"):

@@ -20,7 +20,7 @@ from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster
 from ansible_collections.k0smotron.fleet.tests.unit.fakes import FakeStatusError, translate_api_error
 
 BASE = dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.2")
-OBJECTS = ["ConfigMap/kmc-shop-1", "Service/kmc-shop-1", "Secret/shop-1-ca", "Secret/shop-1-proxy", "Secret/shop-1-sa",
+OBJECTS = ["ConfigMap/kmc-shop-1", "Service/kmc-shop-1", "NetworkPolicy/kmc-shop-1", "Secret/shop-1-ca", "Secret/shop-1-proxy", "Secret/shop-1-sa",
            "ConfigMap/kmc-shop-1-config", "StatefulSet/kmc-shop-1"]
 
 
@@ -367,3 +367,15 @@ def test_a_control_plane_made_with_the_old_default_ports_keeps_them(run_module, 
     again = create(run_module, external_address="192.0.2.10")
     assert again["changed"] is False and again["ports"] == {"api": 30443, "konnectivity": 30132}
     assert again["api_endpoint"] == "https://192.0.2.10:30443"
+
+
+def test_network_policy_turned_off_is_deleted_and_stays_gone(run_module, native_api):
+    create(run_module)
+    assert ("networkpolicies", "edge", "kmc-shop-1") in native_api.objects
+    result = create(run_module, network_policy={"enabled": False})
+    assert result["changed"] is True and "NetworkPolicy/kmc-shop-1" in result["changes"]
+    assert ("networkpolicies", "edge", "kmc-shop-1") not in native_api.objects
+    native_api.calls[:] = []
+    again = create(run_module, _ansible_diff=True)
+    assert again["changed"] is False, again["diff"]
+    assert native_api.writes() == []

@@ -98,7 +98,7 @@ def test_a_lean_control_plane_runs_without_what_it_does_not_need_and_requests_it
     assert env["KINE_GOMEMLIMIT"].endswith("MiB") and env["KONNECTIVITY_GOMEMLIMIT"].endswith("MiB")
     # No plain GOMEMLIMIT: kube-apiserver would inherit it and collect all the time (make bench, cp_cpu_idle).
     assert "GOMEMLIMIT" not in env and "KUBE-APISERVER_GOMEMLIMIT" not in env
-    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}}
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
 
 
 def test_tuning_none_is_k0s_as_it_comes():
