@@ -184,6 +184,35 @@ def refuse_label_change(current, planned):
             hint="Keep the labels the Cluster was created with, or delete it and create it again.")
 
 
+# What the hosted API's address is made of: k0smotron keeps the kubeconfig Secret it made while its
+# client certificate is fresh, whatever the address now is (internal/controller/k0smotron.io/
+# k0smotroncluster_kubeconfig.go, reconcileKubeConfigSecret), so after a change its own health check
+# dials the old address until the wait times out, and kubeconfigs name the old server (seen on the
+# lab with k0smotron v2.1.0 for service.apiPort).
+ADDRESS_FIELDS = ((("externalAddress",), "external_address"), (("service", "apiPort"), "service.api_port"),
+                  (("service", "type"), "service.type"))
+
+
+def _field(obj, path):
+    value = obj.get("spec") or {}
+    for key in path:
+        value = (value or {}).get(key)
+    return value
+
+
+def refuse_address_change(current, planned):
+    """The address workers and kubeconfigs reach a Cluster at cannot change under k0smotron (above)."""
+    changed = ["%s (from %s to %s)" % (option, _field(current, path), _field(planned, path))
+               for path, option in ADDRESS_FIELDS if _field(current, path) != _field(planned, path)]
+    if changed:
+        raise FleetError(
+            "Changing the address of the existing Cluster '%s': %s. k0smotron would move the Service but keep the "
+            "kubeconfig it made for the old address, so the Cluster would never become ready again and kubeconfigs "
+            "would name the old server. Nothing was changed." % (current["metadata"]["name"], ", ".join(changed)),
+            hint="Keep the address the Cluster was created with; for a new one, create a new Cluster (and move the "
+                 "workers to it), or use engine: native, which changes a control plane's address in place.")
+
+
 def warn_about_restart(context, current):
     persistence = ((current.get("spec") or {}).get("persistence") or {}).get("type") or "emptyDir"
     if persistence == "emptyDir":
@@ -235,6 +264,7 @@ def present(context, request):
     image = None
     if plan.changed and current is not None:
         refuse_label_change(current, plan.planned)
+        refuse_address_change(current, plan.planned)
         warn_about_restart(context, current)
         statefulset = client.get(STATEFULSET, model.statefulset_name(name), namespace)
         statefulset_generation = ((statefulset or {}).get("metadata") or {}).get("generation")

@@ -65,11 +65,18 @@ def readiness(obj):
             parts.append("%s not yet reported for generation %s (last for %s)" % (
                 name, generation, condition.get("observedGeneration")))
         else:
-            parts.append("%s=%s (%s)" % (name, condition.get("status"), condition.get("reason") or "no reason"))
+            # The message is where k0smotron says why (the health check's error, the address it dialled).
+            message = " ".join((condition.get("message") or "").split())
+            parts.append("%s=%s (%s%s)" % (name, condition.get("status"), condition.get("reason") or "no reason",
+                                           ": " + _shorten(message) if message else ""))
     reconciliation = ((status.get("deprecated") or {}).get("v1beta1") or {}).get("reconciliationStatus")
     if not ready and reconciliation and reconciliation != "Reconciliation successful":
         parts.append("k0smotron says: %s" % reconciliation)
     return ready, ", ".join(parts)
+
+
+def _shorten(text, limit=240):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def image_of(spec):

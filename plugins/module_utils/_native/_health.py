@@ -75,6 +75,10 @@ class GoneWatch(Watch):
         return dict(state="deleted")
 
 
+# What the kubelet and runtimes say when a node or a volume cannot give a pod a user namespace.
+USER_NAMESPACE_REFUSED = ("MOUNT_ATTR_IDMAP", "idmap", "user namespaces are not supported", "hostUsers")
+
+
 def diagnose(plane, sts):
     """What stands in the way, in words: missing objects, pods and their reasons, events."""
     client = plane.client
@@ -92,6 +96,13 @@ def diagnose(plane, sts):
     names = set([workload_name(plane.name)] + [p["name"] for p in pods])
     events = describe_events(client.list(EVENT, plane.namespace), names)
     lines.extend("event: " + e for e in events)
+    said = " ".join(lines)
+    if any(sign in said for sign in USER_NAMESPACE_REFUSED):
+        lines.append("the node cannot run the pod in a user namespace (pod_security: strict): set pod_security: "
+                     "baseline for this control plane, or give it volumes whose filesystem supports idmapped mounts")
+    if "violates PodSecurity" in said:
+        lines.append("the namespace's Pod Security level refuses the pod: a strict control plane needs a namespace "
+                     "that enforces baseline (restricted refuses the SETGID capability k0s needs; README, Security)")
     if not events and not pods and sts is not None:
         lines.append("no events either")
     return lines, dict(pods=pods, events=events)

@@ -165,6 +165,26 @@ def test_changing_labels_of_an_existing_cluster_is_refused_before_any_change(run
     assert fake_api.writes() == []
 
 
+@pytest.mark.parametrize("change, named", [
+    (dict(service=dict(type="NodePort", api_port=30444)), "service.api_port (from 30443 to 30444)"),
+    (dict(external_address="192.0.2.10"), "external_address (from 192.0.2.9 to 192.0.2.10)"),
+    (dict(service=dict(type="LoadBalancer", api_port=30443)), "service.type (from NodePort to LoadBalancer)"),
+])
+def test_changing_the_address_of_an_existing_cluster_is_refused_before_any_change(run_module, fake_api, change,
+                                                                                    named):
+    made = dict(BASE, service=dict(type="NodePort", api_port=30443), external_address="192.0.2.9")
+    run_module(cluster.main, made)
+    fake_api.calls[:] = []
+    result, failed = run_module(cluster.main, dict(made, **change))
+    assert failed
+    assert "Changing the address of the existing Cluster 'shop-1': " + named in result["msg"]
+    assert "create a new Cluster" in result["msg"] and "engine: native" in result["msg"]
+    assert fake_api.writes() == []
+    # The same options again are no change at all.
+    result, failed = run_module(cluster.main, made)
+    assert not failed and result["changed"] is False
+
+
 def test_both_forms_of_a_version_are_one_release(run_module, fake_api):
     run_module(cluster.main, BASE)
     result, failed = run_module(cluster.main, dict(BASE, version="v1.36.3-k0s.0", _ansible_diff=True))
@@ -255,9 +275,9 @@ def test_a_second_run_with_fewer_options_changes_nothing(run_module, fake_api):
 
 def test_a_sub_option_left_out_keeps_its_value(run_module, fake_api):
     run_module(cluster.main, CREATED)
-    result, failed = run_module(cluster.main, dict(BASE, service=dict(api_port=31443)))
+    result, failed = run_module(cluster.main, dict(BASE, service=dict(konnectivity_port=31132)))
     assert not failed, result
-    assert live_spec(fake_api)["service"] == {"type": "NodePort", "apiPort": 31443, "konnectivityPort": 30132}
+    assert live_spec(fake_api)["service"] == {"type": "NodePort", "apiPort": 30443, "konnectivityPort": 31132}
 
 
 def test_a_new_storage_type_replaces_the_old_settings(run_module, fake_api):
