@@ -12,18 +12,22 @@ __metaclass__ = type
 from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import KubeconfigRequest
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k0s import dump_kubeconfig, load_kubeconfig, point_at
-from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_dns_label
-from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import secret_file_state, write_secret_file
+from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_dns_label, validate_https_url
+from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import (
+    check_dest,
+    secret_file_state,
+    write_secret_file,
+)
 from ansible_collections.k0smotron.fleet.plugins.module_utils._time import parse_go_duration
 
 
 def check_options(params):
     validate_dns_label("cluster", params["cluster"])
     validate_dns_label("namespace", params["namespace"])
-    if params.get("server") and not params["server"].startswith("https://"):
-        raise FleetError("server '%s' is not an https URL." % params["server"],
-                         hint="Write it as https://ADDRESS:PORT, for example https://192.0.2.10:30443.")
-    validity = parse_go_duration("validity", params["validity"])
+    if params.get("server"):
+        validate_https_url("server", params["server"])
+    check_dest("dest", params["dest"])
+    validity = parse_go_duration("validity", params["validity"], lives="an admin certificate")
     renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
     if renew_before >= validity:
         raise FleetError("renew_before (%s) must be shorter than validity (%s)." % (

@@ -23,6 +23,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._options import (
     validate_dns_subdomain,
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import (
+    check_dest,
     read_secret_file,
     remove_file,
     secret_file_state,
@@ -61,6 +62,9 @@ def token_request(params, engine, name, dest):
             raise FleetError(
                 "renew_before (%s) must be shorter than expiry (%s), or every run would mint a new token."
                 % (params["renew_before"], params["expiry"]), hint="Lower renew_before or raise expiry.")
+    if dest:
+        # Before the token is minted or revoked: a file that could not be written would leave a token behind.
+        check_dest("dest", dest, writing=params["state"] == "present")
     return TokenRequest(cluster=params["cluster"], namespace=params["namespace"], name=name, role=params["role"],
                         expiry=expiry, expiry_text=params["expiry"], renew_before=renew_before,
                         force=params["force"], dest=dest)
