@@ -208,10 +208,10 @@ def validate_metadata(option, mapping, label_values):
                 hint="Use [PREFIX/]NAME: NAME at most 63 letters, digits, '-', '_' and '.', starting and ending "
                      "with a letter or digit; PREFIX a DNS subdomain, for example fleet.example.com/site.")
         if not isinstance(value, str):
+            written = str(value).lower() if isinstance(value, bool) else value
             raise FleetError(
                 "%s '%s' has a %s value (%s); the API takes strings only." % (option, key, type(value).__name__, value),
-                hint="Quote the value in YAML, for example %s: \"%s\"." % (key, str(value).lower()
-                                                                          if isinstance(value, bool) else value))
+                hint="Quote the value in YAML, for example %s: \"%s\"." % (key, written))
         if label_values and value and not _QUALIFIED_NAME.match(value):
             raise FleetError(
                 "%s '%s' has the value '%s', which is not a valid label value." % (option, key, value),
