@@ -21,12 +21,13 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files impo
 from ansible_collections.k0smotron.fleet.plugins.module_utils._time import parse_go_duration
 
 
-def check_options(params):
+def check_options(params, check_mode=False):
     validate_dns_label("cluster", params["cluster"])
     validate_dns_label("namespace", params["namespace"])
     if params.get("server"):
         validate_https_url("server", params["server"])
-    check_dest("dest", params["dest"])
+    # Before the admin Secret is written; in check mode the directory may be one an earlier task would make.
+    check_dest("dest", params["dest"], writing=not check_mode)
     validity = parse_go_duration("validity", params["validity"], lives="an admin certificate")
     renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
     if renew_before >= validity:
@@ -48,7 +49,7 @@ def with_server(text, server, protect):
 
 def run(run):
     params = run.params
-    request = check_options(params)
+    request = check_options(params, run.module.check_mode)
     kubeconfig = run.engine.admin_kubeconfig(request)
     dest = params["dest"]
     if kubeconfig["text"] is None:

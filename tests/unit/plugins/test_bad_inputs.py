@@ -205,3 +205,16 @@ def test_a_bad_role_input_is_refused_before_anything_changes(row):
 ])
 def test_good_role_input_passes_the_same_checks(role, good):
     assert run_role_check(role, {"id": "good", "input": good}) is None
+
+
+@pytest.mark.parametrize("module, args", [
+    (join_token, {"cluster": "shop-1", "dest": "{tmp}/later/edge-1.token"}),
+    (kubeconfig, {"cluster": "shop-1", "dest": "{tmp}/later/shop-1.kubeconfig"}),
+])
+def test_in_check_mode_a_dest_folder_an_earlier_task_would_make_is_not_refused(run_module, native_api, tmp_path,
+                                                                              module, args):
+    result, failed = run_module(cluster.main, dict(EXISTING))
+    assert not failed, result
+    result, failed = run_module(module.main, dict(with_tmp(args, tmp_path), _ansible_check_mode=True))
+    assert not failed, result
+    assert not os.path.exists(str(tmp_path / "later"))
