@@ -123,7 +123,7 @@ def test_impersonated_groups_have_their_environment_variable():
     (lambda v: args.validate_https_url("server", v), "https://cp.example.com"),
     (lambda v: args.validate_address("external_address", v), "2001:db8::1"),
     (lambda v: args.validate_address("external_address", v), "cp-1.example.com"),
-    (lambda v: args.check_common_options(v), {"wait_timeout": 0, "wait_sleep": 1, "request_timeout": 0.5}),
+    (args.check_common_options, {"wait_timeout": 0, "wait_sleep": 1, "request_timeout": 0.5}),
 ])
 def test_good_values_pass_the_shared_checks(check, value):
     check(value)
