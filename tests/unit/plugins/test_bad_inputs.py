@@ -211,8 +211,8 @@ def test_good_role_input_passes_the_same_checks(role, good):
     (join_token, {"cluster": "shop-1", "dest": "{tmp}/later/edge-1.token"}),
     (kubeconfig, {"cluster": "shop-1", "dest": "{tmp}/later/shop-1.kubeconfig"}),
 ])
-def test_in_check_mode_a_dest_folder_an_earlier_task_would_make_is_not_refused(run_module, native_api, tmp_path,
-                                                                              module, args):
+def test_in_check_mode_a_dest_folder_an_earlier_task_would_make_is_not_refused(
+        run_module, native_api, tmp_path, module, args):
     result, failed = run_module(cluster.main, dict(EXISTING))
     assert not failed, result
     result, failed = run_module(module.main, dict(with_tmp(args, tmp_path), _ansible_check_mode=True))
