@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import copy
 import hashlib
+import ipaddress
 import re
 
 from ansible.module_utils.basic import env_fallback
@@ -65,6 +66,40 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # k0s versions as k0s tags them (v1.36.3+k0s.0) or as image tags (v1.36.3-k0s.0).
 _K0S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)([-+])k0s\.(\d+)$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}"
+                       r"[a-zA-Z0-9])?)*$")
+# The name part of a label or annotation key, and a label value (Kubernetes' qualified names).
+_QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+# https://HOST[:PORT][/PATH]: a host of name characters or a bracketed IPv6 address.
+_HTTPS_URL = re.compile(r"^https://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(/\S*)?$")
+
+
+def check_common_options(params):
+    """The shared options every module takes (connection, engine, waiting), checked before any call:
+    a wait that would end in a traceback after the first write, a hosted API that is no URL."""
+    for option, least, hint in (
+            ("wait_timeout", 0, "Give the seconds to wait, 0 or more (0 checks once and does not wait)."),
+            ("wait_sleep", 1, "Give the seconds between two checks, 1 or more."),
+            ("request_timeout", None, "Give the seconds one API request may take, more than 0 (default 30).")):
+        value = params.get(option)
+        if value is None:
+            continue
+        if (value <= 0) if least is None else (value < least):
+            raise FleetError("%s must be %s, got %s." % (
+                option, "more than 0" if least is None else "at least %d" % least, value), hint=hint)
+    if params.get("hosted_api_url"):
+        validate_https_url("hosted_api_url", params["hosted_api_url"],
+                           " where the hosted API answers from here; leave it out to use the control plane's own "
+                           "address")
+
+
+def validate_https_url(option, value, where=""):
+    """An https URL with a host and, when given, a port of 1-65535."""
+    match = _HTTPS_URL.match(value or "")
+    if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 65535):
+        raise FleetError("%s '%s' is not an https URL." % (option, value),
+                         hint="Write it as https://ADDRESS:PORT%s, for example https://192.0.2.10:30443." % where)
+    return value
 
 
 def default_token_name(cluster, role, dest):
@@ -132,3 +167,63 @@ def validate_k0s_version(option, value):
         )
     major, minor, patch, _sep, k0s_patch = match.groups()
     return int(major), int(minor), int(patch), int(k0s_patch)
+
+
+def validate_address(option, value):
+    """A host name or an IP address, without scheme or port."""
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        if _HOSTNAME.match(value):
+            return value
+    raise FleetError(
+        "%s '%s' is not a host name or an IP address." % (option, value),
+        hint="Give the address alone, without scheme or port (for example 192.0.2.10 or cp.example.com); "
+             "the port is service.api_port, or with NodePort the node port Kubernetes allocates.")
+
+
+def validate_datasource_url(where, url):
+    """A kine data source URL has a scheme: postgres://, mysql://..."""
+    if "://" not in url:
+        raise FleetError("%s is not a data source URL." % where,
+                         hint="Write it as kine expects, for example postgres://USER:PASSWORD@HOST:5432/DB or "
+                              "mysql://USER:PASSWORD@tcp(HOST:3306)/DB.")
+
+
+def _qualified_key(key):
+    prefix, _slash, name = key.rpartition("/")
+    return bool(_QUALIFIED_NAME.match(name)) and (
+        not _slash or (len(prefix) <= 253 and bool(_DNS1123_SUBDOMAIN.match(prefix))))
+
+
+def validate_metadata(option, mapping, label_values):
+    """Label or annotation keys as Kubernetes takes them (``[PREFIX/]NAME``), string values, and with
+    ``label_values`` values of at most 63 name characters: the API server would refuse them only after
+    other objects of the control plane were written."""
+    for key, value in (mapping or {}).items():
+        if not isinstance(key, str) or not _qualified_key(key):
+            raise FleetError(
+                "%s key '%s' is not a valid key." % (option, key),
+                hint="Use [PREFIX/]NAME: NAME at most 63 letters, digits, '-', '_' and '.', starting and ending "
+                     "with a letter or digit; PREFIX a DNS subdomain, for example fleet.example.com/site.")
+        if not isinstance(value, str):
+            written = str(value).lower() if isinstance(value, bool) else value
+            raise FleetError(
+                "%s '%s' has a %s value (%s); the API takes strings only." % (option, key, type(value).__name__, value),
+                hint="Quote the value in YAML, for example %s: \"%s\"." % (key, written))
+        if label_values and value and not _QUALIFIED_NAME.match(value):
+            raise FleetError(
+                "%s '%s' has the value '%s', which is not a valid label value." % (option, key, value),
+                hint="Use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit; "
+                     "put longer or free text in annotations.")
+
+
+def validate_image_repository(option, value):
+    """An image repository without tag or digest: the module adds the version as the tag."""
+    last = value.rsplit("/", 1)[-1]
+    if "@" in value or ":" in last or not value or value != value.strip():
+        raise FleetError(
+            "%s '%s' has a tag or digest, or is empty." % (option, value),
+            hint="Give the repository alone, for example registry.example.com/k0sproject/k0s: the tag is the "
+                 "version (version: v1.36.3+k0s.0 runs TAG v1.36.3-k0s.0).")

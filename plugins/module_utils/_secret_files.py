@@ -27,6 +27,20 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import Fle
 SECRET_MODE = 0o600
 
 
+def check_dest(option, path, writing=True):
+    """Refuse, before anything is asked of an API, a ``path`` the module could not write (or, not
+    ``writing``, remove): a folder or other non-file there, or a directory that does not exist."""
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise FleetError(
+            "%s '%s' exists and is not a regular file." % (option, path),
+            hint="Give %s the path of a file (a new one, or one this module wrote), or remove what is there." % option)
+    directory = os.path.dirname(os.path.abspath(path))
+    if writing and not os.path.isdir(directory):
+        raise FleetError(
+            "The directory of %s '%s' does not exist." % (option, path),
+            hint="Create '%s' first (mode 0700 is best for secrets)." % directory)
+
+
 def secret_file_state(path, content):
     """``(exists, same_content, mode_ok)`` for the file at ``path`` against ``content`` (bytes)."""
     try:

@@ -47,8 +47,9 @@ def duration_text(seconds):
     return "%dh" % (seconds // 3600)
 
 
-def parse_go_duration(option, value, allow_zero=False):
-    """Seconds in a Go duration string such as '1h30m'; zero only when ``allow_zero``."""
+def parse_go_duration(option, value, allow_zero=False, lives="a join token"):
+    """Seconds in a Go duration string such as '1h30m'; zero only when ``allow_zero``. ``lives``: what
+    the duration is the life of, for the refusal of zero."""
     text = (value or "").strip()
     position = len(text) if text == "0" else 0  # Go takes a bare 0, and no other number without unit
     seconds = 0.0
@@ -63,9 +64,14 @@ def parse_go_duration(option, value, allow_zero=False):
             hint="Use a Go duration such as '30m', '1h' or '2h30m'.",
         )
     if seconds <= 0 and not allow_zero:
+        if lives == "a join token":
+            raise FleetError(
+                "%s '%s' would make a token that never expires." % (option, value),
+                hint="Give a positive duration such as '1h': a join token should live only as long as "
+                     "the join takes.",
+            )
         raise FleetError(
-            "%s '%s' would make a token that never expires." % (option, value),
-            hint="Give a positive duration such as '1h': a join token should live only as long as "
-                 "the join takes.",
+            "%s '%s' would make %s that never expires." % (option, value, lives),
+            hint="Give a positive duration such as '24h'.",
         )
     return seconds

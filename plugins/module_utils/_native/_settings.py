@@ -14,21 +14,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import ipaddress
 import json
-import re
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _k0s as k0s
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
 from ansible_collections.k0smotron.fleet.plugins.module_utils._constants import DEFAULT_IMAGE_REPOSITORY
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _pod_security as pod_security
+from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_datasource_url as has_scheme
+from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_dns_subdomain, validate_metadata
 
 SPEC_KEY = "spec.json"
 # The Secret key of a kine data source URL: the key k0smotron reads too, so Secrets serve both engines.
 DATASOURCE_KEY = "K0SMOTRON_KINE_DATASOURCE_URL"
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}"
-                       r"[a-zA-Z0-9])?)*$")
 _URL_FORBIDDEN = ('"', "\\", "\n", "\r")
 
 # Settings and their defaults: what a control plane is when an option was never given.
@@ -137,14 +135,6 @@ def uses_external_datastore(spec):
     return bool(storage.get("kine_data_source_secret_name") or storage.get("datastore"))
 
 
-def _is_address(value):
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
-        return bool(_HOSTNAME.match(value))
-
-
 def given_settings(params):
     """The settings the options give, in the anchor's shape; None where an option was left out."""
     storage = params.get("storage")
@@ -179,12 +169,6 @@ def given_settings(params):
 
 def validate_options(options):
     """What the native engine refuses in the options, before any API call (the runner checked the rest)."""
-    address = options.get("external_address")
-    if address is not None and not _is_address(address):
-        raise FleetError(
-            "external_address '%s' is not a host name or an IP address." % address,
-            hint="Give the address alone, without scheme or port (for example 192.0.2.10 or cp.example.com); "
-                 "the port is service.api_port, or with NodePort the node port Kubernetes allocates.")
     storage = options.get("storage") or {}
     if storage.get("type") and storage["type"] != "kine":
         raise FleetError(
@@ -200,6 +184,7 @@ def validate_options(options):
                          "are both given.",
                          hint="Use storage.datastore for a shared server where the module makes the control plane's "
                               "database, or a data source of your own; not both.")
+    _check_scheduling(options)
     key = options.get("pki") or {}
     if key.get("key_type") or key.get("key_size"):
         key_type = key.get("key_type") or "rsa"
@@ -209,11 +194,37 @@ def validate_options(options):
                          hint="The default, 3650 (ten years), is what k0s itself uses for its CAs.")
 
 
+_TOLERATION_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+_TOLERATION_KEYS = ("key", "operator", "value", "effect", "tolerationSeconds")
+
+
+def _check_scheduling(options):
+    """The pod's scheduling settings, which the API server would judge only at the StatefulSet, after
+    the anchor, the Service and the key material were written."""
+    if options.get("priority_class_name"):
+        validate_dns_subdomain("priority_class_name", options["priority_class_name"])
+    validate_metadata("node_selector", options.get("node_selector"), label_values=True)
+    for number, toleration in enumerate(options.get("tolerations") or [], 1):
+        unknown = sorted(set(toleration) - set(_TOLERATION_KEYS))
+        where = "tolerations entry %d" % number
+        if unknown:
+            raise FleetError("%s has %s, which a Toleration does not." % (where, ", ".join(unknown)),
+                             hint="A Toleration has %s." % ", ".join(_TOLERATION_KEYS))
+        if toleration.get("effect") and toleration["effect"] not in _TOLERATION_EFFECTS:
+            raise FleetError("%s has effect '%s'." % (where, toleration["effect"]),
+                             hint="Use one of %s, or leave effect out to tolerate every effect."
+                                  % ", ".join(_TOLERATION_EFFECTS))
+        operator = toleration.get("operator") or "Equal"
+        if operator not in ("Equal", "Exists"):
+            raise FleetError("%s has operator '%s'." % (where, operator), hint="Use Equal (the default) or Exists.")
+        if operator == "Exists" and toleration.get("value"):
+            raise FleetError("%s has operator Exists and a value." % where,
+                             hint="Drop the value, or use operator: Equal.")
+
+
 def validate_datasource_url(where, url):
-    if "://" not in url:
-        raise FleetError("%s is not a data source URL." % where,
-                         hint="Write it as kine expects, for example postgres://USER:PASSWORD@HOST:5432/DB or "
-                              "mysql://USER:PASSWORD@tcp(HOST:3306)/DB.")
+    """A URL the k0s configuration can carry (it reaches kine through a placeholder in k0s.yaml)."""
+    has_scheme(where, url)
     if any(c in url for c in _URL_FORBIDDEN):
         raise FleetError("%s holds a quote, a backslash or a line break, which the k0s configuration cannot "
                          "carry." % where,

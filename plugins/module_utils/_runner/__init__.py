@@ -18,6 +18,7 @@ __metaclass__ = type
 from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import EngineContext
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._options import check_common_options
 from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import _cluster, _info, _kubeconfig, _tokens
 from ansible_collections.k0smotron.fleet.plugins.module_utils._runner._engines import ENGINES
 FLOWS = {
@@ -66,6 +67,7 @@ def run_module(name, argument_spec, wait=False, **kwargs):
     module = FleetModule(argument_spec, wait=wait, **kwargs)
     run = Run(module, ENGINES[module.params["engine"]](new_context(module)))
     try:
+        check_common_options(module.params)
         result = FLOWS[name](run)
     except FleetError as exc:
         module.fail(exc, changed=run.context.changes.written or run.files_written)

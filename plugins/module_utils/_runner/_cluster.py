@@ -19,9 +19,13 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._options import (
     ENGINE_ARG_SPEC,
     WAIT_ARG_SPEC,
     fold_kine_spelling,
+    validate_address,
+    validate_datasource_url,
     validate_dns_label,
     validate_dns_subdomain,
+    validate_image_repository,
     validate_k0s_version,
+    validate_metadata,
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._runner._engines import ENGINES
 
@@ -67,11 +71,53 @@ def check_options(request, other_engines):
     if options.get("replicas") is not None and options["replicas"] < 1:
         raise FleetError("replicas must be at least 1, got %d." % options["replicas"],
                          hint="Use state=absent to remove a control plane.")
+    if options.get("image") is not None:
+        validate_image_repository("image", options["image"])
+    if options.get("external_address") is not None:
+        validate_address("external_address", options["external_address"])
     _check_service(options.get("service") or {})
     _check_persistence(options.get("persistence") or {})
     storage = options.get("storage") or {}
     if storage.get("kine_data_source_secret_name"):
         validate_dns_subdomain("storage.kine_data_source_secret_name", storage["kine_data_source_secret_name"])
+    if storage.get("kine_data_source_url") is not None:
+        validate_datasource_url("storage.kine_data_source_url", storage["kine_data_source_url"])
+    _check_k0s_config(options.get("k0s_config") or {})
+    validate_metadata("labels", options.get("labels"), label_values=True)
+    validate_metadata("annotations", options.get("annotations"), label_values=False)
+    _check_pod(options)
+
+
+def _check_k0s_config(config):
+    """A ClusterConfig's own keys, and its spec's, are plain names: a dotted one is a nesting written as
+    one key (``k0s_config: api.port=7443``, which Ansible reads as the dict {'api.port': '7443'})."""
+    spec = config.get("spec") if isinstance(config.get("spec"), dict) else {}
+    for key in list(config) + list(spec):
+        if "." in str(key):
+            nested = "..."
+            for part in reversed(str(key).split(".")):
+                nested = "{%s: %s}" % (part, nested)
+            raise FleetError(
+                "k0s_config key '%s' has a dot; k0s would not read it as the field it means." % key,
+                hint="Nest it as YAML does, for example k0s_config: {spec: %s}." % nested)
+
+
+# What a ResourceRequirements holds; anything else the API server refuses at the StatefulSet, after
+# the other objects were written.
+_RESOURCE_KEYS = ("limits", "requests", "claims")
+
+
+def _check_pod(options):
+    unknown = sorted(set(options.get("resources") or {}) - set(_RESOURCE_KEYS))
+    if unknown:
+        raise FleetError("resources has %s, which a ResourceRequirements does not." % ", ".join(unknown),
+                         hint="Put quantities under requests or limits, for example resources: {requests: {cpu: "
+                              "100m, memory: 512Mi}}.")
+    for number, flag in enumerate(options.get("control_plane_flags") or [], 1):
+        if not flag.startswith("-"):
+            raise FleetError("control_plane_flags entry %d, '%s', is not a flag." % (number, flag),
+                             hint="Write each flag as k0s controller takes it, with its dashes, for example "
+                                  "--enable-metrics-scraper or --debug=true.")
 
 
 def _check_service(service):
@@ -95,6 +141,9 @@ def _check_persistence(persistence):
     if kind == "pvc" and not persistence.get("persistent_volume_claim"):
         raise FleetError("persistence.type=pvc needs persistence.persistent_volume_claim.",
                          hint="Give the claim template, with spec.resources.requests.storage at least.")
+    if persistence.get("host_path") and not persistence["host_path"].startswith("/"):
+        raise FleetError("persistence.host_path '%s' is not an absolute path." % persistence["host_path"],
+                         hint="Give the directory on the management node from /, for example /var/lib/k0smotron/NAME.")
     if kind and kind != "hostPath" and persistence.get("host_path"):
         raise FleetError("persistence.host_path is given but persistence.type is %s." % kind,
                          hint="Set persistence.type: hostPath, or drop host_path.")
@@ -231,6 +280,9 @@ def batch(run, requests, parallel):
 def run(run):
     params, engine = run.params, run.engine
     requests = requests_of(params, run.module.argument_spec, run.module.protect)
+    if (params.get("parallel") or 0) < 0:
+        raise FleetError("parallel must be 0 or more, got %d." % params["parallel"],
+                         hint="Give how many control planes change at once, or 0 for all at once.")
     others = [e for e in ENGINES.values() if e.name != engine.name]
     for request in requests:
         check_options(request, others)

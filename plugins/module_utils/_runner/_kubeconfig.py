@@ -12,18 +12,23 @@ __metaclass__ = type
 from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import KubeconfigRequest
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k0s import dump_kubeconfig, load_kubeconfig, point_at
-from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_dns_label
-from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import secret_file_state, write_secret_file
+from ansible_collections.k0smotron.fleet.plugins.module_utils._options import validate_dns_label, validate_https_url
+from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import (
+    check_dest,
+    secret_file_state,
+    write_secret_file,
+)
 from ansible_collections.k0smotron.fleet.plugins.module_utils._time import parse_go_duration
 
 
-def check_options(params):
+def check_options(params, check_mode=False):
     validate_dns_label("cluster", params["cluster"])
     validate_dns_label("namespace", params["namespace"])
-    if params.get("server") and not params["server"].startswith("https://"):
-        raise FleetError("server '%s' is not an https URL." % params["server"],
-                         hint="Write it as https://ADDRESS:PORT, for example https://192.0.2.10:30443.")
-    validity = parse_go_duration("validity", params["validity"])
+    if params.get("server"):
+        validate_https_url("server", params["server"])
+    # Before the admin Secret is written; in check mode the directory may be one an earlier task would make.
+    check_dest("dest", params["dest"], writing=not check_mode)
+    validity = parse_go_duration("validity", params["validity"], lives="an admin certificate")
     renew_before = parse_go_duration("renew_before", params["renew_before"], allow_zero=True)
     if renew_before >= validity:
         raise FleetError("renew_before (%s) must be shorter than validity (%s)." % (
@@ -44,7 +49,7 @@ def with_server(text, server, protect):
 
 def run(run):
     params = run.params
-    request = check_options(params)
+    request = check_options(params, run.module.check_mode)
     kubeconfig = run.engine.admin_kubeconfig(request)
     dest = params["dest"]
     if kubeconfig["text"] is None:

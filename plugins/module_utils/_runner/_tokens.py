@@ -23,6 +23,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._options import (
     validate_dns_subdomain,
 )
 from ansible_collections.k0smotron.fleet.plugins.module_utils._secret_files import (
+    check_dest,
     read_secret_file,
     remove_file,
     secret_file_state,
@@ -34,7 +35,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._time import parse
 DEFAULT_RENEW_BEFORE = 15 * 60
 
 
-def token_request(params, engine, name, dest):
+def token_request(params, engine, name, dest, check_mode=False):
     """The request for one token, every option checked: ``name`` and ``dest`` are the entry's."""
     validate_dns_label("cluster", params["cluster"])
     validate_dns_label("namespace", params["namespace"])
@@ -61,12 +62,16 @@ def token_request(params, engine, name, dest):
             raise FleetError(
                 "renew_before (%s) must be shorter than expiry (%s), or every run would mint a new token."
                 % (params["renew_before"], params["expiry"]), hint="Lower renew_before or raise expiry.")
+    if dest:
+        # Before the token is minted or revoked: a file that could not be written would leave a token behind.
+        # In check mode the directory may be one that an earlier task, skipped in check mode, would make.
+        check_dest("dest", dest, writing=params["state"] == "present" and not check_mode)
     return TokenRequest(cluster=params["cluster"], namespace=params["namespace"], name=name, role=params["role"],
                         expiry=expiry, expiry_text=params["expiry"], renew_before=renew_before,
                         force=params["force"], dest=dest)
 
 
-def batch_requests(params, engine):
+def batch_requests(params, engine, check_mode=False):
     """One request per ``tokens`` entry, all checked (each with what it needs, none twice) before any runs."""
     requests, seen = [], set()
     for number, entry in enumerate(params["tokens"], 1):
@@ -79,7 +84,7 @@ def batch_requests(params, engine):
                 raise FleetError("tokens entries share %s '%s'." % (key, entry[key]),
                                  hint="Give each host its own name and its own file.")
             seen.add((key, entry.get(key)))
-        requests.append(token_request(params, engine, entry["name"], entry.get("dest")))
+        requests.append(token_request(params, engine, entry["name"], entry.get("dest"), check_mode))
     return requests
 
 
@@ -137,8 +142,8 @@ def run(run):
     params = run.params
     one = present if params["state"] == "present" else absent
     if not params["tokens"]:
-        return one(run, token_request(params, run.engine, params["name"], params["dest"]))
-    results = [one(run, request) for request in batch_requests(params, run.engine)]
+        return one(run, token_request(params, run.engine, params["name"], params["dest"], run.module.check_mode))
+    results = [one(run, request) for request in batch_requests(params, run.engine, run.module.check_mode)]
     combined = dict(changed=any(r["changed"] for r in results),
                     waited=round(sum(r.get("waited") or 0 for r in results), 1))
     diffs = [r.pop("diff") for r in results if "diff" in r]

@@ -17,6 +17,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.k0smotron.fleet.plugins.module_utils import _client as client_module
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._module import FleetModule
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import _tokens as tokens_flow
 from ansible_collections.k0smotron.fleet.plugins.modules import cluster, cluster_info, join_token
 
 PASSWORD = "s3cr3t-pw-4711"
@@ -41,14 +42,20 @@ def test_protect_masks_a_value_in_everything_returned(run_module, fake_api):
     assert "the-secret-value" not in json.dumps(result)
 
 
-def test_a_failure_after_a_change_reports_changed(run_module, fake_api):
-    # The JoinTokenRequest is made, then writing the token fails: a re-run is not a first run.
+def test_a_failure_after_a_change_reports_changed(run_module, fake_api, tmp_path, monkeypatch):
+    # The JoinTokenRequest is made, then writing the token fails (a disk that filled up in between; a
+    # missing directory is refused before): a re-run is not a first run.
     result, failed = run_module(cluster.main, dict(name="shop-1", namespace="edge", version="v1.36.3+k0s.0"))
     assert not failed, result
+
+    def full(path, content):
+        raise FleetError("Cannot write '%s': No space left on device." % path, hint="Check dest and its directory.")
+
+    monkeypatch.setattr(tokens_flow, "write_secret_file", full)
     result, failed = run_module(join_token.main, dict(cluster="shop-1", namespace="edge", name="h1",
-                                                      dest="/nonexistent/dir/h1.token"))
+                                                      dest=str(tmp_path / "h1.token")))
     assert failed
-    assert "The directory of dest" in result["msg"]
+    assert "No space left on device" in result["msg"]
     assert result["changed"] is True
 
 

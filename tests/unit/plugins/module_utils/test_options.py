@@ -112,3 +112,18 @@ def test_k0smotrons_spelling_of_the_data_source_folds_into_the_options():
 
 def test_impersonated_groups_have_their_environment_variable():
     assert args.CONNECTION_ARG_SPEC["impersonate_groups"]["fallback"][1] == ["K8S_AUTH_IMPERSONATE_GROUPS"]
+
+
+@pytest.mark.parametrize("check, value", [
+    (lambda v: args.validate_metadata("labels", v, label_values=True),
+     {"fleet.example.com/region": "eu-west", "tier": "", "a_b.c": "X-1"}),
+    (lambda v: args.validate_metadata("annotations", v, label_values=False), {"note": "free text, any length: " * 9}),
+    (lambda v: args.validate_image_repository("image", v), "registry.example.com:5000/k0sproject/k0s"),
+    (lambda v: args.validate_https_url("server", v), "https://[2001:db8::1]:6443"),
+    (lambda v: args.validate_https_url("server", v), "https://cp.example.com"),
+    (lambda v: args.validate_address("external_address", v), "2001:db8::1"),
+    (lambda v: args.validate_address("external_address", v), "cp-1.example.com"),
+    (args.check_common_options, {"wait_timeout": 0, "wait_sleep": 1, "request_timeout": 0.5}),
+])
+def test_good_values_pass_the_shared_checks(check, value):
+    check(value)

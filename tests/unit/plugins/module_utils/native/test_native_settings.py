@@ -40,7 +40,10 @@ def test_defaults_for_a_new_control_plane():
 
 
 @pytest.mark.parametrize("options, wanted", [
-    ({"external_address": "https://192.0.2.10:30443"}, "is not a host name or an IP address"),
+    ({"priority_class_name": "High_Priority"}, "priority_class_name 'High_Priority' is not a valid name"),
+    ({"node_selector": {"zone": 1}}, "node_selector 'zone' has a int value"),
+    ({"tolerations": [{"key": "a", "effect": "Never"}]}, "tolerations entry 1 has effect 'Never'"),
+    ({"tolerations": [{"key": "a", "operator": "Exists", "value": "b"}]}, "operator Exists and a value"),
     ({"storage": {"type": "etcd"}}, "storage.type=etcd is not offered by the native engine"),
     ({"storage": {"type": "kine", "etcd": {"image": "x"}}}, "storage.etcd is a k0smotron engine option"),
     ({"storage": {"type": "kine", "kine_data_source_url": "db.example:5432"}}, "is not a data source URL"),
