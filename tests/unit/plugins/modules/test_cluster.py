@@ -170,8 +170,8 @@ def test_changing_labels_of_an_existing_cluster_is_refused_before_any_change(run
     (dict(external_address="192.0.2.10"), "external_address (from 192.0.2.9 to 192.0.2.10)"),
     (dict(service=dict(type="LoadBalancer", api_port=30443)), "service.type (from NodePort to LoadBalancer)"),
 ])
-def test_changing_the_address_of_an_existing_cluster_is_refused_before_any_change(run_module, fake_api, change,
-                                                                                    named):
+def test_changing_the_address_of_an_existing_cluster_is_refused_before_any_change(
+        run_module, fake_api, change, named):
     made = dict(BASE, service=dict(type="NodePort", api_port=30443), external_address="192.0.2.9")
     run_module(cluster.main, made)
     fake_api.calls[:] = []
