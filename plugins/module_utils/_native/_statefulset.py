@@ -67,6 +67,23 @@ done
 chmod 0600 /var/lib/k0s/pki/*.key
 """
 
+# The same for a hardened pod, whose root has no CAP_DAC_OVERRIDE: cp takes the projected files'
+# mode 0400, so overwriting them at the next start is refused ("can't create
+# '/var/lib/k0s/pki/ca.crt': Permission denied", seen on the lab at the first pod restart). Each
+# file is removed first (the directory is root's) and given its mode. Pods at level none keep the
+# script above, so that their template, and the running control plane, do not change.
+HARDENED_PKI_COPY_SCRIPT = r"""set -eu
+mkdir -p /var/lib/k0s/pki
+cd /var/lib/k0s/pki
+rm -f server.crt server.key
+for file in ca.crt ca.key front-proxy-ca.crt front-proxy-ca.key sa.pub sa.key; do
+  rm -f "$file"
+  cp "/run/k0smotron-fleet/pki/$file" "$file"
+done
+chmod 0644 ca.crt front-proxy-ca.crt sa.pub
+chmod 0600 ca.key front-proxy-ca.key sa.key
+"""
+
 # The API answers /readyz only to authenticated clients (k0s turns anonymous access off); k0s's
 # own admin kubeconfig in the pod asks it, so the pod is Ready as soon as the API serves.
 READY_COMMAND = ["k0s", "kubectl", "--request-timeout=4s", "get", "--raw=/readyz"]
@@ -138,7 +155,7 @@ def statefulset(cluster, namespace, spec, owner, config_hash, datastore_secret_n
         "name": "pki",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", PKI_COPY_SCRIPT],
+        "command": ["/bin/sh", "-c", HARDENED_PKI_COPY_SCRIPT if pod_security.hardened(spec) else PKI_COPY_SCRIPT],
         "volumeMounts": [data_mount, {"name": "pki-source", "mountPath": PKI_SOURCE_DIR, "readOnly": True}],
     }
     for container in (init, controller):

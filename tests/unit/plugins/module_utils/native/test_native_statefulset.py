@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import shutil
+import stat
 import subprocess
 
 import pytest
@@ -106,3 +108,51 @@ def test_tuning_none_is_k0s_as_it_comes():
     container = sts["spec"]["template"]["spec"]["containers"][0]
     assert container["args"][4:] == [] and "resources" not in container
     assert not [e for e in container["env"] if "GOMEMLIMIT" in e["name"]]
+
+
+def _run_pki_copy(script, root):
+    """Run an init script against ``root`` instead of the pod's paths, as root without
+    CAP_DAC_OVERRIDE (a hardened pod's root), or as the unprivileged user the test runs as."""
+    script = script.replace("/var/lib/k0s", str(root / "data")).replace("/run/k0smotron-fleet", str(root / "run"))
+    command = ["/bin/sh", "-c", script]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv (util-linux) is needed to run as root without CAP_DAC_OVERRIDE")
+        command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--inh-caps", "-all",
+                   "--"] + command
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("level", ["strict", "baseline"])
+def test_a_hardened_pki_copy_runs_again_at_the_next_start(tmp_path, level):
+    source = tmp_path / "run" / "pki"
+    source.mkdir(parents=True)
+    for name in ("ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.pub", "sa.key"):
+        (source / name).write_text(name)
+        (source / name).chmod(0o400)  # as the projected volume gives them
+    init = objects.statefulset("shop-1", "edge", settings(pod_security=level), OWNER, "h")[
+        "spec"]["template"]["spec"]["initContainers"][0]
+    script = init["command"][-1]
+    assert script == objects.HARDENED_PKI_COPY_SCRIPT
+    for start in ("first", "second"):
+        done = _run_pki_copy(script, tmp_path)
+        assert done.returncode == 0, "%s start: %s" % (start, done.stderr)
+    pki = tmp_path / "data" / "pki"
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in pki.iterdir()}
+    assert modes == {"ca.crt": 0o644, "front-proxy-ca.crt": 0o644, "sa.pub": 0o644,
+                     "ca.key": 0o600, "front-proxy-ca.key": 0o600, "sa.key": 0o600}
+    assert (pki / "ca.key").read_text() == "ca.key"
+
+
+def test_the_pki_copy_of_level_none_is_unchanged_and_is_why_hardened_pods_need_their_own(tmp_path):
+    source = tmp_path / "run" / "pki"
+    source.mkdir(parents=True)
+    for name in ("ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.pub", "sa.key"):
+        (source / name).write_text(name)
+        (source / name).chmod(0o400)
+    init = objects.statefulset("shop-1", "edge", settings(pod_security="none"), OWNER, "h")[
+        "spec"]["template"]["spec"]["initContainers"][0]
+    assert init["command"][-1] == objects.PKI_COPY_SCRIPT  # a template change would restart old pods
+    assert _run_pki_copy(objects.PKI_COPY_SCRIPT, tmp_path).returncode == 0
+    again = _run_pki_copy(objects.PKI_COPY_SCRIPT, tmp_path)
+    assert again.returncode != 0 and "ca.crt" in again.stderr
