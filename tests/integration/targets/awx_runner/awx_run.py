@@ -297,7 +297,7 @@ def main(config_path):
                 problems.append("status.yml did not show %s" % plane)
         secrets = secrets_handled(tier, sa_token, token_text, kubeconfig_text, password)
         files, leaks, echoed = search_artifacts(base, secrets, sa_token)
-        needles = sum(len(n) for _, n in secrets)
+        needles = sum(len(entry[1]) for entry in secrets)
         log("searched %d files of %s for %d secrets (%d strings): %d found" % (
             files, os.path.join(base, "artifacts"), len(secrets), needles, len(leaks)))
         log("ansible-runner's own artifacts/*/command echo the injected K8S_AUTH_API_KEY in %d of 4 runs" % echoed)
