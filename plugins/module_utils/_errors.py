@@ -14,6 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
+
+# How RBAC words a refusal: 'User "bob" cannot create resource "configmaps" in API group ""'.
+_REFUSED_VERB = re.compile(r'cannot ([a-z]+) resource "')
 
 
 class FleetError(Exception):
@@ -113,8 +117,16 @@ def _translate(exc, verb, resource, name, namespace, host, where, unreachable_hi
             api_host=host,
         )
     if status_code == 403:
+        # The verb as RBAC refused it: a server-side apply (a PATCH) of an object that does not exist
+        # yet is refused for "create", which the identity then needs beside "patch".
+        refused = _REFUSED_VERB.search(server_message)
+        note = ""
+        if refused and refused.group(1) != verb:
+            if verb == "patch" and refused.group(1) == "create":
+                note = " (the server-side apply that makes it needs 'create' beside 'patch')"
+            verb = refused.group(1)
         return FleetError(
-            "Forbidden: the identity in use may not '%s' %s (server said: %s)." % (verb, target, server_message),
+            "Forbidden: the identity in use may not '%s' %s%s (server said: %s)." % (verb, target, note, server_message),
             hint="Grant the verb '%s' on '%s' to that identity with a Role or ClusterRole binding, "
                  "or use a kubeconfig/context that has it." % (verb, resource),
             api_host=host,

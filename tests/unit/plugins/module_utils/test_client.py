@@ -180,6 +180,28 @@ def test_forbidden_names_the_verb_and_resource():
     assert "Grant the verb 'patch'" in message
 
 
+def test_forbidden_apply_of_a_new_object_names_create():
+    # RBAC refuses a server-side apply that would make the object for "create", not "patch".
+    body = {"kind": "Status", "message": 'configmaps "kmc-a" is forbidden: User "bob" cannot create resource '
+                                         '"configmaps" in API group "" in the namespace "edge"'}
+    client, _fake = make(api_error(403, body))
+    with pytest.raises(FleetError) as caught:
+        client.apply(resources.CONFIGMAP, {"metadata": {"name": "kmc-a", "namespace": "edge"}})
+    message = str(caught.value)
+    assert "may not 'create' configmaps 'kmc-a' in namespace 'edge' (the server-side apply that makes it needs " \
+           "'create' beside 'patch')" in message
+    assert "Grant the verb 'create' on 'configmaps'" in message
+    assert "'patch' configmaps" not in message
+
+
+def test_forbidden_keeps_the_verb_when_the_server_names_the_same():
+    body = {"kind": "Status", "message": 'pods is forbidden: User "bob" cannot list resource "pods" in API group ""'}
+    client, _fake = make(api_error(403, body))
+    with pytest.raises(FleetError) as caught:
+        client.list(resources.POD, "edge")
+    assert "may not 'list' pods in namespace 'edge' (server said" in str(caught.value)
+
+
 def test_warnings_of_the_api_server_are_passed_on_once_each():
     said = []
     answer = Response({}, warnings=['299 - "unknown field \\"spec.bogus\\""',
