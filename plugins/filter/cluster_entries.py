@@ -58,6 +58,9 @@ def cluster_entry_problems(clusters, defaults=None, options=None, state="present
         elif not isinstance(name, str) or not DNS_LABEL.match(name):
             problems.append("%s '%s' is not a DNS-1123 label (lower-case letters, digits and '-', at most 63)."
                             % (where, name))
+        elif "hosted_api_url" in unknown:
+            problems.append("%s hosted_api_url is not a setting of a control plane (declaring one never reaches its "
+                            "API): give it to the worker role as worker_hosted_api_urls: {%s: URL}." % (where, name))
         elif unknown:
             problems.append("%s unknown setting(s) %s; the settings are the options of k0smotron.fleet.cluster: %s."
                             % (where, ", ".join(unknown), ", ".join(options)))

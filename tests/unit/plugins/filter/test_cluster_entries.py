@@ -60,6 +60,9 @@ def test_a_good_list_has_no_problems():
     ({"name": "shop-2", "sevrice": {}},
      "entry shop-2: unknown setting(s) sevrice; the settings are the options of k0smotron.fleet.cluster: name, "
      "namespace, state, version, service."),
+    ({"name": "shop-2", "hosted_api_url": "https://10.0.0.1:6443"},
+     "entry shop-2: hosted_api_url is not a setting of a control plane (declaring one never reaches its API): give "
+     "it to the worker role as worker_hosted_api_urls: {shop-2: URL}."),
     ({"name": "shop-2", "version": ""}, None),
     ("shop-2", "entry #2: it is a str, not a dictionary with a name."),
 ])
