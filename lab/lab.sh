@@ -10,9 +10,11 @@
 #   lab/lab.sh artifacts the k0s release binaries `up` would use ("VERSION PATH" lines), or why not
 #   lab/lab.sh footprint [--json] [CLUSTER...]  the memory of each process of hosted control planes' pods
 #
-# Environment: LAB_EDGE_HOSTS (default 2), K0SMOTRON_FLEET_ARTIFACTS (where k0s release files are
-# looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download), LAB_UPGRADE=1 (also carry
-# K0S_UPGRADE_VERSION's k0s, which the end-to-end upgrade test starts from; make e2e sets it).
+# Environment: LAB_EDGE_HOSTS (default 2), LAB_NETWORK_POLICY (1, the default: NetworkPolicy
+# enforced on the management node by kube-router's firewall; 0: not), K0SMOTRON_FLEET_ARTIFACTS
+# (where k0s release files are looked for, see lab/artifacts.sh), LAB_OFFLINE=1 (never download),
+# LAB_UPGRADE=1 (also carry K0S_UPGRADE_VERSION's k0s, which the end-to-end upgrade test starts
+# from; make e2e sets it).
 # The lab needs only K0S_VERSION's release files. The upgrade version's are looked for (downloaded,
 # and named when missing: the lab runs without them) with LAB_UPGRADE=1 only; without it they are
 # used when they are in the folder already, so that a lab made by make demo serves make e2e too.
@@ -34,6 +36,7 @@ MGMT=fleet-mgmt
 MGMT_IP=10.89.40.10
 EDGE_COUNT=${LAB_EDGE_HOSTS:-2}
 NAMESPACE=fleet
+LAB_NETWORK_POLICY=${LAB_NETWORK_POLICY:-1}
 KUBECONFIG_FILE=$LAB_STATE/management.kubeconfig
 INVENTORY_FILE=$LAB_STATE/inventory.yml
 MIRROR=$LAB_STATE/mirror
@@ -88,9 +91,9 @@ require_artifacts() {
 
 build_components() {
     step "components from Go modules (cached by version)"
-    "$here/build/build.sh" kubernetes pause coredns konnectivity cni-plugins
+    "$here/build/build.sh" kubernetes pause coredns konnectivity cni-plugins kube-router
     KUBE_BIN=$(bin_dir kubernetes); PAUSE_BIN=$(bin_dir pause); COREDNS_BIN=$(bin_dir coredns)
-    KONNECTIVITY_BIN=$(bin_dir konnectivity); CNI_BIN=$(bin_dir cni-plugins)
+    KONNECTIVITY_BIN=$(bin_dir konnectivity); CNI_BIN=$(bin_dir cni-plugins); KUBE_ROUTER_BIN=$(bin_dir kube-router)
 }
 
 build_images() {
@@ -236,6 +239,40 @@ EOF
     in_node "$MGMT" sh -c "k0s kubectl create namespace $NAMESPACE --dry-run=client -o yaml | k0s kubectl apply -f -" \
         >/dev/null
     log "management cluster: $KUBECONFIG_FILE, namespace $NAMESPACE"
+    management_network_policy
+}
+
+# NetworkPolicy in force on the management node: kube-router's firewall part alone, as a systemd
+# service of the node (no routing, no service proxy: the bridge plugin and kube-proxy keep those),
+# so that the policy beside each control plane closes what it closes, as it would on a platform
+# team's cluster. LAB_NETWORK_POLICY=0 leaves it out (NetworkPolicies are then stored, not enforced).
+NETWORK_POLICY_UNIT=lab-network-policy
+network_policy_unit() {
+    printf '%s\n' '[Unit]' \
+        "Description=lab: NetworkPolicy enforced on this node (kube-router $LAB_KUBE_ROUTER_VERSION, firewall only)" \
+        'After=k0scontroller.service' '' '[Service]' \
+        "ExecStart=/usr/local/bin/kube-router --run-firewall=true --run-router=false --run-service-proxy=false --kubeconfig=/var/lib/k0s/pki/admin.conf --hostname-override=$MGMT --health-port=0 --metrics-port=0" \
+        'Restart=always' 'RestartSec=5' '' '[Install]' 'WantedBy=multi-user.target'
+}
+
+management_network_policy() {
+    local unit=/etc/systemd/system/$NETWORK_POLICY_UNIT.service changed=0
+    if [[ $LAB_NETWORK_POLICY != 1 ]]; then
+        in_node "$MGMT" systemctl disable --now "$NETWORK_POLICY_UNIT" >/dev/null 2>&1 || true
+        log "network policy: not enforced (LAB_NETWORK_POLICY=0)"
+        return 0
+    fi
+    if ! in_node "$MGMT" cmp -s /usr/local/bin/kube-router - < "$KUBE_ROUTER_BIN/kube-router"; then
+        podman cp "$KUBE_ROUTER_BIN/kube-router" "$MGMT:/usr/local/bin/kube-router"; changed=1
+    fi
+    if ! network_policy_unit | in_node "$MGMT" cmp -s "$unit" -; then
+        network_policy_unit | in_node "$MGMT" sh -c "cat > $unit"; changed=1
+        in_node "$MGMT" systemctl daemon-reload
+    fi
+    in_node "$MGMT" systemctl enable "$NETWORK_POLICY_UNIT" >/dev/null 2>&1
+    if (( changed )); then in_node "$MGMT" systemctl restart "$NETWORK_POLICY_UNIT"
+    else in_node "$MGMT" systemctl start "$NETWORK_POLICY_UNIT"; fi
+    log "network policy: enforced by kube-router $LAB_KUBE_ROUTER_VERSION on $MGMT (unit $NETWORK_POLICY_UNIT)"
 }
 
 containerd_drop_in() {

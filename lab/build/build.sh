@@ -39,7 +39,7 @@ set -euo pipefail
 # Targets in build order (longest first: kubernetes).
 ALL_TARGETS=(
   kubernetes containerd runc kine etcd konnectivity
-  kustomize pause coredns cni-plugins metrics-server hcp-etcd
+  kustomize pause coredns cni-plugins metrics-server hcp-etcd kube-router
 )
 
 # target_spec TARGET -> "COMPONENT VERSION FUNCTION": what run_step builds for TARGET, under
@@ -59,6 +59,7 @@ target_spec() {
     cni-plugins)    c=cni-plugins f=build_cni_plugins v=v$CNI_PLUGINS_VERSION ;;
     metrics-server) c=metrics-server f=build_metrics_server v=v$METRICS_SERVER_VERSION ;;
     hcp-etcd)       c=hcp-etcd f=build_hcp_etcd v=v$K0SMOTRON_ETCD_VERSION ;;
+    kube-router)    c=kube-router f=build_kube_router v=$LAB_KUBE_ROUTER_VERSION ;;
     *) die "unknown target '$1' (see --list)" ;;
   esac
   printf '%s %s %s\n' "$c" "$v" "$f"

@@ -158,6 +158,20 @@ build_metrics_server() {
   require_static "$out" metrics-server
 }
 
+# --- kube-router, as the lab's network policy controller only ----------------------
+# k0s deploys kube-router KUBE_ROUTER_VERSION as its CNI; that version cannot be built here (its
+# netlink pseudo-version is refused), and the lab's clusters use the bridge plugin anyway. The
+# management node runs LAB_KUBE_ROUTER_VERSION's network policy controller alone (no routing, no
+# service proxy), so that the NetworkPolicy beside each control plane is enforced in the lab.
+build_kube_router() {
+  local out=$1 v=$LAB_KUBE_ROUTER_VERSION m=github.com/cloudnativelabs/kube-router/v2
+  make_wrapper kube-router "$m" "$v" "$v" "$m/cmd/kube-router"
+  CGO_ENABLED=0 go_build "$WRAPPER" -ldflags "-s -w -X $m/pkg/version.Version=$v" \
+    -o "$out/kube-router" "$m/cmd/kube-router"
+  require_static "$out" kube-router
+  smoke "$out/kube-router" --version
+}
+
 # --- pause (project-owned) --------------------------------------------------------
 # Its version and cache key: a hash of lab/build/pause/* (names and contents), so any change
 # to its sources builds it again into a new $CACHE/bin/pause-<hash>.
