@@ -19,7 +19,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(RUN_COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: bench bench-api bench-api-quick datastore demo lab-up lab-status lab-down molecule e2e e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
+.PHONY: bench bench-api bench-api-quick datastore demo lab-up lab-status lab-down molecule e2e e2e-fleet-faults e2e-if-artifacts pip-bootstrap help venv collection env shell build install-check host-tools sanity units script-tests integration lab-hosts-test lint test clean-cache
 
 help: ## List the commands
 	@# The name column is as wide as the longest target name.
@@ -137,6 +137,13 @@ e2e: collection ## End-to-end tests on real k0s in the lab (summary: tests/outpu
 	@# pytest (tests/e2e/conftest.py); PYTEST_ADDOPTS='-k NAME' runs some cases only. The JUnit
 	@# report goes beside ansible-test's, where make test's closing line counts it.
 	python -m pytest tests/e2e --junitxml='$(TEST_COLLECTION)/tests/output/junit/e2e.xml'
+
+# The fleet's cases only (test_6 to test_8), with the faults at fleet size that make test leaves out
+# (tests/e2e/test_7_fleet_faults.py: half an hour more than CI's 90 minutes leave), on the lab as it is
+# (lab-up makes it when it is not running).
+e2e-fleet-faults: collection ## The fleet's e2e cases with its faults (every CP pod killed, SQL restart, host cut off, management restart)
+	E2E_FLEET_FAULTS=1 E2E_REUSE_LAB=1 python -m pytest tests/e2e -k 'lab_up or fleet' \
+	  --junitxml='$(TEST_COLLECTION)/tests/output/junit/e2e-fleet.xml'
 
 # make test runs the end-to-end suite when the k0s release files are in the artifacts folder
 # (lab/artifacts.sh --expected says where), and says in one line that it skipped it otherwise.
