@@ -498,10 +498,10 @@ def test_bad_inputs_are_refused_before_a_file_is_made(tmp_path, members, manifes
 
 def test_a_path_that_cannot_be_written(tmp_path):
     (tmp_path / "dir").mkdir()
-    assert "path '%s' exists and is not a regular file" % (tmp_path / "dir") in str(
-        refused(archive.write_backup, str(tmp_path / "dir"), MEMBERS, {}, IDENTITY))
-    assert "The directory of path" in str(refused(archive.write_backup, str(tmp_path / "no" / "b"), MEMBERS, {},
-                                                  IDENTITY))
+    error = refused(archive.write_backup, str(tmp_path / "dir"), MEMBERS, {}, IDENTITY)
+    assert "path '%s' exists and is not a regular file" % (tmp_path / "dir") in str(error)
+    error = refused(archive.write_backup, str(tmp_path / "no" / "b"), MEMBERS, {}, IDENTITY)
+    assert "The directory of path" in str(error)
 
 
 class Growing(io.BytesIO):
@@ -546,8 +546,8 @@ def test_a_member_that_changes_while_written_leaves_the_old_backup(tmp_path, kin
 def test_an_unreadable_member_file(tmp_path):
     closed = io.BytesIO(b"x")
     closed.close()
-    assert "Cannot read members['a']" in str(refused(archive.write_backup, str(tmp_path / "b"), {"a": closed}, {},
-                                                      IDENTITY))
+    error = refused(archive.write_backup, str(tmp_path / "b"), {"a": closed}, {}, IDENTITY)
+    assert "Cannot read members['a']" in str(error)
     assert os.listdir(str(tmp_path)) == []
 
 
