@@ -281,7 +281,7 @@ def _check_members(members):
         raise FleetError("members must be a non-empty dict of name to contents.",
                          hint="Give at least one member, for example {'pki.json': b'...'}.")
     sources = []
-    for name in sorted(members, key=lambda n: str(n)):
+    for name in sorted(members, key=str):
         if not isinstance(name, str) or not _NAME.match(name):
             raise FleetError(
                 "Member name %r is not allowed." % (name,),

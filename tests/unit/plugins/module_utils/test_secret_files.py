@@ -33,14 +33,14 @@ def test_write_secret_file_is_0600_even_with_umask_0(tmp_path, wide_umask):
 def test_writer_streams_chunks_into_place_with_mode_0600(tmp_path, wide_umask):
     dest = tmp_path / "big"
     with secret_files.secret_file_writer(str(dest), option="path") as stream:
-        for _ in range(4):
-            stream.write(b"x" * 1000)
+        for chunk in (b"a" * 1000, b"b" * 1000):
+            stream.write(chunk)
         # Nothing at dest until the block ends; the temporary file is already private.
         assert not dest.exists()
-        (temporary,) = [p for p in tmp_path.iterdir()]
+        (temporary,) = list(tmp_path.iterdir())
         assert temporary.name.startswith(".k0smotron-fleet-")
         assert stat.S_IMODE(temporary.stat().st_mode) == 0o600
-    assert dest.read_bytes() == b"x" * 4000
+    assert dest.read_bytes() == b"a" * 1000 + b"b" * 1000
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
     assert os.listdir(str(tmp_path)) == ["big"]
 
