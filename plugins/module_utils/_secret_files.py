@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -59,24 +60,43 @@ def secret_file_state(path, content):
 
 def write_secret_file(path, content):
     """Write ``content`` (bytes) to ``path`` atomically with mode 0600, owned by the caller."""
+    with secret_file_writer(path) as stream:
+        stream.write(content)
+
+
+@contextlib.contextmanager
+def secret_file_writer(path, option="dest"):
+    """A binary file object, opened for writing, that becomes ``path`` (mode 0600, atomically) when
+    the ``with`` block ends without an exception: for contents too large to hold in memory.
+
+    The file is a temporary one in the same directory, mode 0600 before the first byte; it is
+    flushed to disk and renamed over ``path`` at the end. On any exception (raised by the block or
+    while writing) it is removed and ``path`` is left as it was; an OSError becomes a FleetError that
+    names ``option``."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FleetError(
-            "The directory of dest '%s' does not exist." % path,
+            "The directory of %s '%s' does not exist." % (option, path),
             hint="Create '%s' first (mode 0700 is best for secrets)." % directory)
-    handle, temporary = tempfile.mkstemp(prefix=".k0smotron-fleet-", dir=directory)
     try:
-        os.fchmod(handle, SECRET_MODE)
-        os.write(handle, content)
-        os.fsync(handle)
-        os.close(handle)
-        handle = None
+        handle, temporary = tempfile.mkstemp(prefix=".k0smotron-fleet-", dir=directory)
+    except OSError as exc:
+        raise FleetError("Cannot write '%s': %s." % (path, exc.strerror), hint="Check %s and its directory." % option)
+    try:
+        try:
+            os.fchmod(handle, SECRET_MODE)
+            stream = os.fdopen(handle, "wb")
+        except OSError:
+            os.close(handle)
+            raise
+        with stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.rename(temporary, path)
     except OSError as exc:
-        raise FleetError("Cannot write '%s': %s." % (path, exc.strerror), hint="Check dest and its directory.")
+        raise FleetError("Cannot write '%s': %s." % (path, exc.strerror), hint="Check %s and its directory." % option)
     finally:
-        if handle is not None:
-            os.close(handle)
         if os.path.exists(temporary):
             os.unlink(temporary)
 
