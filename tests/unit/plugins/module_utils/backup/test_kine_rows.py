@@ -23,7 +23,7 @@ def row(id_, name, deleted=0, value=b"v", old_value=None, created=0, create_revi
     return (id_, name, created, deleted, create_revision, prev_revision, 0, value, old_value)
 
 
-ROWS = [
+ROWS = (
     row(1, "compact_rev_key", value=b""),
     row(2, "/registry/pods/default/web-0", created=1, value=b"\x00pod-bytes\xff"),
     row(3, "/registry/deployments/default/web", created=1),
@@ -33,7 +33,7 @@ ROWS = [
     row(7, "/registry/apiextensions.k8s.io/customresourcedefinitions/things.example.com", created=1),
     row(8, "/registry/example.com/things/default/one", created=1),
     row(9, "gap-9", deleted=1, value=None),
-]
+)
 
 
 def rows_file(tmp_path, rows=ROWS, name="rows.db"):
@@ -47,7 +47,7 @@ def rows_file(tmp_path, rows=ROWS, name="rows.db"):
 
 def test_round_trip_keeps_ids_and_bytes(tmp_path):
     path = rows_file(tmp_path)
-    assert list(kine_rows.read_rows_file(path)) == ROWS
+    assert list(kine_rows.read_rows_file(path)) == list(ROWS)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
@@ -191,7 +191,7 @@ def test_sql_rows_are_read_in_one_snapshot_with_a_server_side_cursor(tmp_path):
     select = [entry for entry in connection.log if entry[1].startswith("SELECT id")]
     assert select[0][0] == "k0smotron_fleet_kine_rows", "the rows are not read through a server-side cursor"
     assert statements[-1] == "rollback", "the read-only snapshot is not ended"
-    assert list(kine_rows.read_rows_file(path)) == ROWS
+    assert list(kine_rows.read_rows_file(path)) == list(ROWS)
 
 
 def test_mysql_reads_start_a_consistent_snapshot(tmp_path):
