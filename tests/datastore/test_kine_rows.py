@@ -14,6 +14,7 @@ import pytest
 from conftest import _sql  # the checkout's collection, first on sys.path
 from ansible_collections.k0smotron.fleet.plugins.module_utils._backup import _kine_rows as kine_rows
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
+from ansible_collections.k0smotron.fleet.plugins.module_utils._sql._kine import connect_kine
 
 ROWS = [
     (1, "compact_rev_key", 0, 0, 0, 0, 0, b"", None),
@@ -114,3 +115,23 @@ def test_the_read_is_one_snapshot_while_another_session_writes(server, tmp_path,
     finally:
         writer.close()
         connection.close()
+
+
+def test_the_control_planes_own_url_connects(server, tmp_path):
+    """What a backup does: connect with the URL in the control plane's datastore Secret, as its user."""
+    database, user = server.names("url")
+    password = "Pw-%s" % database
+    _sql.ensure(server.datastore(), database, user, password)
+    url = _sql.kine_url(server.driver, server.host, server.port, database, user, password, "disable")
+    connection, driver = connect_kine(url, timeout=10)
+    try:
+        assert driver == server.driver
+        kine_rows.load_sql_rows(connection, driver, iter(ROWS))
+        assert kine_rows.copy_sql_rows(connection, driver, str(tmp_path / "own.db"))["rows"] == len(ROWS)
+    finally:
+        connection.close()
+    wrong = url.replace(password, "Not-the-password")
+    with pytest.raises(FleetError) as failure:
+        connect_kine(wrong, timeout=10)
+    assert "as the control plane's user '%s'" % user in failure.value.msg
+    assert "Not-the-password" not in str(failure.value) and password not in str(failure.value)
