@@ -24,7 +24,8 @@ builder                 object               holds
                         ``X-kubeconfig``     kubeconfig module
 ======================  ===================  ==================================================
 
-Tokens are bootstrap-token Secrets made through the hosted cluster's own API (``_tokens``).
+Tokens are bootstrap-token Secrets made through the hosted cluster's own API (``_tokens``); what a
+backup holds is read by ``_export``.
 """
 
 from __future__ import absolute_import, division, print_function
