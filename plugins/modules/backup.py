@@ -22,7 +22,7 @@ description:
   - With O(passphrase) or O(key) everything after the file's clear header is encrypted (AES-256-GCM; the key is
     derived from a passphrase with scrypt). The clear header names the control plane and the format and holds
     nothing secret.
-  - Nothing secret appears in the result, the diff or the logs. The file holds the control plane's keys: keep it
+  - Nothing secret appears in the result, the diff or the logs. The file holds the control plane's keys; keep it
     where only its owners can read it, and encrypted unless that place is.
   - A backup of the same control plane already at O(dest) is kept (no change) unless O(force); anything else at
     O(dest) is refused. So a playbook that backs up into a dated path takes one backup per date.

@@ -83,7 +83,8 @@ def run(run):
         export = run.engine.export_control_plane(request._replace(workdir=workdir))
         members = dict(export["members"])
         for name, path in export["member_files"].items():
-            handle = open(path, "rb")  # pylint: disable=consider-using-with - closed below
+            # Closed in the finally below, with the others.
+            handle = open(path, "rb")  # pylint: disable=consider-using-with
             opened.append(handle)
             members[name] = handle
         written = archive.write_backup(

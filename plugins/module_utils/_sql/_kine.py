@@ -105,7 +105,8 @@ def connect_kine(url, timeout=DEFAULT_TIMEOUT):
                 database=target["database"], charset="utf8mb4", autocommit=False, connect_timeout=min(timeout, 30),
                 read_timeout=timeout, write_timeout=timeout, program_name="k0smotron.fleet",
                 **tls.get(target["sslmode"], dict(ssl_verify_cert=True, ssl_verify_identity=True)))
-    except Exception as exc:  # pylint: disable=broad-except - each driver has its own error classes
+    # Each driver has its own error classes, and any of them means the same here.
+    except Exception as exc:  # pylint: disable=broad-except
         raise FleetError("Cannot connect to %s as the control plane's user '%s' (database '%s'): %s." % (
             store.describe(), target["user"], target["database"], failures.scrub(exc, [target["password"]])),
             hint="Check that the database server is reachable from where the module runs and that the URL in "
