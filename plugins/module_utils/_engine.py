@@ -29,6 +29,7 @@ import time
 from collections import namedtuple
 
 from ansible_collections.k0smotron.fleet.plugins.module_utils._apply import Applier, ChangeLog
+from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._waiter import Waiter
 
 # A control plane to declare or delete. ``options``: the cluster module's own options that were
@@ -41,6 +42,9 @@ ClusterQuery = namedtuple("ClusterQuery", "name namespace label_selectors health
 TokenRequest = namedtuple("TokenRequest", "cluster namespace name role expiry expiry_text renew_before force dest")
 # An admin kubeconfig: ``validity``/``renew_before`` in seconds.
 KubeconfigRequest = namedtuple("KubeconfigRequest", "cluster namespace validity renew_before wait")
+# A backup of one control plane: ``datastore`` "include" (its datastore's rows too) or "skip" (its
+# key material and settings only); ``workdir`` a private folder for what is too large to hold.
+BackupRequest = namedtuple("BackupRequest", "cluster namespace datastore workdir")
 
 
 class EngineContext:
@@ -156,3 +160,13 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def revoke_token(self, request, current_token):
         """Revoke the token(s) of ``request``: ``{"revoked": [...], "diff_before": {...}}``."""
+
+    def export_control_plane(self, request):
+        """What a backup of the control plane holds: ``{"members": {name: bytes}, "member_files":
+        {name: path in request.workdir}, "manifest": {...}}`` (plain values; members are secret).
+        Engines that cannot back up say so."""
+        raise FleetError(
+            "The %s engine cannot back up control planes yet (control plane '%s' in namespace '%s')." % (
+                self.name, request.cluster, request.namespace),
+            hint="Back up control planes of the native engine (engine: native), or back up the k0smotron "
+                 "operator's objects and datastore with your own tools.")

@@ -162,6 +162,12 @@ def _check_secrets(passphrase, key):
     return None, None
 
 
+def check_secrets(passphrase=None, key=None):
+    """Refuse a passphrase or key that ``write_backup`` or ``read_backup`` would refuse, before a module
+    does anything else (the same messages; nothing returned)."""
+    _check_secrets(passphrase, key)
+
+
 def _decode_key(key):
     hint = "Give key as 32 random bytes in base64, for example the output of 'openssl rand -base64 32'."
     if isinstance(key, bytes):

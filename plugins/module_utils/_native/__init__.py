@@ -24,7 +24,8 @@ builder                 object               holds
                         ``X-kubeconfig``     kubeconfig module
 ======================  ===================  ==================================================
 
-Tokens are bootstrap-token Secrets made through the hosted cluster's own API (``_tokens``).
+Tokens are bootstrap-token Secrets made through the hosted cluster's own API (``_tokens``); what a
+backup holds is read by ``_export``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,7 +39,7 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils import _pki as pki
 from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import Engine
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._k8s_state import secret_bytes
-from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _cluster, _tokens
+from ansible_collections.k0smotron.fleet.plugins.module_utils._native import _cluster, _export, _tokens
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._anchor import owner_reference
 from ansible_collections.k0smotron.fleet.plugins.module_utils._native._kubeconfig_secret import (
     ADMIN_GROUPS,
@@ -183,3 +184,6 @@ class NativeEngine(Engine):
         revoked = _tokens.revoke(self.context, hosted, request, current_token)
         return dict(changed=bool(revoked), revoked=revoked, diff_before={"name": request.name, "tokens": revoked},
                     waited=0.0)
+
+    def export_control_plane(self, request):
+        return _export.export(self.context, self._plane(request.cluster, request.namespace), request)

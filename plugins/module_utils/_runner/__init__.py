@@ -8,7 +8,7 @@
 (``_module.FleetModule``: shared options, masking), checks the options, chooses the engine,
 hands it plain values (``_engine``), writes the token and kubeconfig files, and shapes the
 result: ``changed``, ``diff``, check mode and the failure's ``changed`` come from here. One flow
-per module: ``_cluster``, ``_info``, ``_kubeconfig``, ``_tokens``.
+per module: ``_cluster``, ``_info``, ``_kubeconfig``, ``_tokens``, ``_backup``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,13 +19,14 @@ from ansible_collections.k0smotron.fleet.plugins.module_utils._engine import Eng
 from ansible_collections.k0smotron.fleet.plugins.module_utils._errors import FleetError
 from ansible_collections.k0smotron.fleet.plugins.module_utils._module import FleetModule
 from ansible_collections.k0smotron.fleet.plugins.module_utils._options import check_common_options
-from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import _cluster, _info, _kubeconfig, _tokens
+from ansible_collections.k0smotron.fleet.plugins.module_utils._runner import _backup, _cluster, _info, _kubeconfig, _tokens
 from ansible_collections.k0smotron.fleet.plugins.module_utils._runner._engines import ENGINES
 FLOWS = {
     "cluster": _cluster.run,
     "cluster_info": _info.run,
     "kubeconfig": _kubeconfig.run,
     "join_token": _tokens.run,
+    "backup": _backup.run,
 }
 
 
@@ -63,7 +64,7 @@ def new_context(module):
 
 
 def run_module(name, argument_spec, wait=False, **kwargs):
-    """Run module ``name`` (``cluster``, ``cluster_info``, ``kubeconfig``, ``join_token``) to its exit."""
+    """Run module ``name`` (``cluster``, ``cluster_info``, ``kubeconfig``, ``join_token``, ``backup``) to its exit."""
     module = FleetModule(argument_spec, wait=wait, **kwargs)
     run = Run(module, ENGINES[module.params["engine"]](new_context(module)))
     try:
