@@ -139,7 +139,7 @@ e2e: collection ## End-to-end tests on real k0s in the lab (summary: tests/outpu
 	python -m pytest tests/e2e --junitxml='$(TEST_COLLECTION)/tests/output/junit/e2e.xml'
 
 # The fleet's cases only (test_6 to test_8), with the faults at fleet size that make test leaves out
-# (tests/e2e/test_7_fleet_faults.py: half an hour more than CI's 90 minutes leave), on the lab as it is
+# (tests/e2e/test_7_fleet_faults.py: 12-13 minutes more than CI's 90 minutes safely leave), on the lab as it is
 # (lab-up makes it when it is not running).
 e2e-fleet-faults: collection ## The fleet's e2e cases with its faults (every CP pod killed, SQL restart, host cut off, management restart)
 	E2E_FLEET_FAULTS=1 E2E_REUSE_LAB=1 python -m pytest tests/e2e -k 'lab_up or fleet' \
