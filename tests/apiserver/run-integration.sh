@@ -37,7 +37,7 @@ fleet_test_version: $K0S_VERSION
 fleet_test_upgrade_from: $K0S_UPGRADE_VERSION
 # For tests/apiserver/hosted.sh, which plays a hosted cluster's API from the native engine's CAs.
 fleet_test_hosted_script: $here/hosted.sh
-# docs/rbac of the copy under test: the native engine runs as a ServiceAccount bound to its Role.
+# docs/rbac of the copy under test: each engine runs as a ServiceAccount bound to its Role.
 fleet_test_rbac_dir: $copy/docs/rbac
 # For the shared_datastore target: throwaway servers on 127.0.0.1, the same admin on both.
 fleet_test_datastore:

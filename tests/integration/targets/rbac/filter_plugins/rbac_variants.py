@@ -2,7 +2,8 @@
 # Copyright (c) k0smotron.fleet contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The rbac target's Role variants: the Role's rules with one verb of one resource taken away."""
+"""The rbac target's Role variants: an engine's Role's rules with one verb of one resource taken away,
+and the verdict on how each engine's lifecycle went with them."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,9 +13,11 @@ import copy
 import re
 
 
-def rbac_variants(rules):
-    """One variant per (resource, verb) the rules grant, in their order:
-    ``{"id", "resource" (as RBAC and the modules' messages name it), "verb", "rules"}``."""
+def rbac_variants(rules, engine="native"):
+    """One variant per (resource, verb) the rules grant, in their order: ``{"id", "engine",
+    "resource" (as RBAC and the modules' messages name it), "verb", "rules"}``. The ids of
+    another engine than native start with its name (they name ServiceAccounts in one namespace)."""
+    prefix = "" if engine == "native" else engine + "-"
     variants = []
     for number, rule in enumerate(rules):
         groups = rule.get("apiGroups") or [""]
@@ -28,7 +31,8 @@ def rbac_variants(rules):
                 if verbs:
                     others.append(dict(rule, resources=[resource], verbs=verbs))
                 full = resource if groups == [""] else "%s.%s" % (resource, groups[0])
-                variants.append(dict(id="%s-%s" % (resource, verb), resource=full, verb=verb, rules=others))
+                variants.append(dict(id="%s%s-%s" % (prefix, resource, verb), engine=engine, resource=full, verb=verb,
+                                     rules=others))
     return variants
 
 
@@ -39,7 +43,7 @@ def rbac_grants(rules):
 
 
 def rbac_steps(steps):
-    """What each step that ran said: ``[{"name", "failed", "msg", "api_endpoint", "clusters"}]``."""
+    """What each step that ran said: ``[{"name", "failed", "msg", "api_endpoint", "clusters", "warnings"}]``."""
     said = []
     for step in steps:
         result = step["result"] or {}
@@ -47,7 +51,8 @@ def rbac_steps(steps):
             continue
         said.append(dict(name=step["name"], failed=bool(result.get("failed")), msg=str(result.get("msg") or ""),
                          api_endpoint=result.get("api_endpoint") or "",
-                         clusters=[c.get("name") for c in result.get("clusters") or []]))
+                         clusters=[c.get("name") for c in result.get("clusters") or []],
+                         warnings=[str(w) for w in result.get("warnings") or []]))
     return said
 
 
@@ -59,8 +64,8 @@ def _names(message, verb, resource):
     return re.search(r"may not '%s' %s( |$)" % (re.escape(verb), re.escape(resource)), message) is not None
 
 
-def _whole_role_problems(steps, cp, namespace, port):
-    """What differs from the lifecycle with every right: only the clash and the wait fail, as they must."""
+def _native_problems(steps, cp, namespace, port):
+    """What differs from the native lifecycle with every right: only the clash and the wait fail, as they must."""
     by_name = dict((s["name"], s) for s in steps)
     expected = ["create", "clash", "wait", "info", "kubeconfig", "policy", "policy_off", "delete", "orphan"]
     problems = []
@@ -76,6 +81,30 @@ def _whole_role_problems(steps, cp, namespace, port):
         problems.append("wait did not time out with a diagnosis: %s" % by_name.get("wait", {}).get("msg"))
     if cp not in by_name.get("info", {}).get("clusters", []):
         problems.append("cluster_info did not list %s" % cp)
+    return problems
+
+
+def _k0smotron_problems(steps, cp):
+    """What differs from the k0smotron lifecycle with every right: only the two waits for the operator
+    fail (the test plays it between steps), and the token is reused after it was checked in the
+    hosted cluster."""
+    by_name = dict((s["name"], s) for s in steps)
+    expected = ["create", "change", "wait", "info", "kubeconfig", "token", "token_again", "revoke", "delete"]
+    problems = []
+    if [s["name"] for s in steps] != expected:
+        problems.append("steps %s ran, not %s" % ([s["name"] for s in steps], expected))
+    for name in ("create", "change", "info", "kubeconfig", "token_again", "revoke", "delete"):
+        if by_name.get(name, {}).get("failed"):
+            problems.append("%s failed: %s" % (name, by_name[name]["msg"]))
+    if "Diagnosis:" not in by_name.get("wait", {}).get("msg", ""):
+        problems.append("wait did not time out with a diagnosis: %s" % by_name.get("wait", {}).get("msg"))
+    if "waiting for k0smotron to mint" not in by_name.get("token", {}).get("msg", ""):
+        problems.append("token did not wait for the operator to mint: %s" % by_name.get("token", {}).get("msg"))
+    if cp not in by_name.get("info", {}).get("clusters", []):
+        problems.append("cluster_info did not list %s" % cp)
+    unchecked = [w for w in by_name.get("token_again", {}).get("warnings", []) if "could not be checked" in w]
+    if unchecked:
+        problems.append("token_again did not check the token in the hosted cluster: %s" % unchecked[0])
     return problems
 
 
@@ -102,7 +131,10 @@ def rbac_verdict(case_vars, namespace):
             line = "%s: endpoint %s" % (case["id"], step["api_endpoint"])
     elif not case.get("verb"):
         problems.extend("Forbidden in %s: %s" % (s["name"], s["msg"]) for s in forbidden)
-        problems.extend(_whole_role_problems(steps, cp, namespace, port))
+        if case.get("engine", "native") == "k0smotron":
+            problems.extend(_k0smotron_problems(steps, cp))
+        else:
+            problems.extend(_native_problems(steps, cp, namespace, port))
         line = "%s: lifecycle as with the whole Role" % case["id"]
     else:
         if not forbidden:
@@ -116,9 +148,11 @@ def rbac_verdict(case_vars, namespace):
     return dict(line=line, problem="; ".join("%s: %s" % (case.get("id"), p) for p in problems))
 
 
-def rbac_control_planes(count):
-    """Every control plane the cases may have made, as ``clusters`` entries of the cluster module."""
-    return [dict(name="rb-%d%s" % (index, suffix)) for index in range(int(count)) for suffix in ("", "-b", "-o")]
+def rbac_control_planes(count, engine="native"):
+    """Every control plane the cases may have made with ``engine``, as ``clusters`` entries of the
+    cluster module."""
+    suffixes = ("", "-b", "-o") if engine == "native" else ("",)
+    return [dict(name="rb-%d%s" % (index, suffix)) for index in range(int(count)) for suffix in suffixes]
 
 
 class FilterModule(object):
