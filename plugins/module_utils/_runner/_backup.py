@@ -63,7 +63,7 @@ def _summary(written, manifest):
     return dict(path=written["path"], size=written["size"], sha256=written["sha256"],
                 format_version=written["format_version"], encrypted=written["encrypted"],
                 members=dict((name, {"size": member["size"]}) for name, member in written["members"].items()),
-                datastore=dict((k, v) for k, v in datastore.items()), version=manifest.get("version"))
+                datastore=dict(datastore), version=manifest.get("version"))
 
 
 def run(run):
